@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Copyright (c) 2026 The sockprobe authors
+ *
+ * Private helpers shared by the files of libsockprobe.  Nothing here is
+ * exported: the link only exports ^sp_, and these are named lsp_.
+ */
+
+#ifndef SP_INTERNAL_H
+#define SP_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "sockprobe.h"
+
+/* verdict.c */
+/* Append printf-style words to v->detail, truncating safely. */
+void	lsp_detail(struct sp_verdict *v, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Replace v->detail with printf-style words. */
+void	lsp_detail_set(struct sp_verdict *v, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* v->tcp_state from TCP_INFO; SP_TCP_UNKNOWN if it cannot be read. */
+void	lsp_fill_state(int fd, struct sp_verdict *v);
+/*
+ * An ETIMEDOUT names the kernel mechanism that gave up: the user timeout
+ * if one is set, keepalive if it was probing, else the retransmission
+ * budget (tcp_retries2) as seen by the observing technique.
+ */
+void	lsp_attribute_timeout(int fd, struct sp_verdict *v);
+
+/* tcpinfo.c */
+/* Bytes of struct tcp_info this library knows how to decode. */
+#define LSP_TCP_INFO_MAX	276
+
+/* timers.c */
+/* The kernel's RTO floor in ms, from k or the 200 ms default. */
+uint32_t lsp_rto_min_ms(const struct sp_kernel *k);
+uint32_t lsp_rto_max_ms(const struct sp_kernel *k);
+
+#endif /* SP_INTERNAL_H */
