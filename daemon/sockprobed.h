@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Copyright (c) 2026 The sockprobe authors
+ *
+ * sockprobed's types and every non-static prototype, grouped by the file
+ * that defines them.
+ */
+
+#ifndef SOCKPROBED_H
+#define SOCKPROBED_H
+
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "sockprobe.h"
+#include "proto.h"
+
+#define MS_SECOND	1000ULL
+#define MS_MINUTE	(60 * MS_SECOND)
+#define MS_HOUR		(60 * MS_MINUTE)
+#define MS_DAY		(24 * MS_HOUR)
+
+#define NAME_MAX_LEN	64		/* target and listener names */
+#define PAYLOAD_MAX	1024		/* probe_payload, probe_expect bytes */
+#define ADDR_MAX_LEN	300		/* host:port as written */
+
+/* Bits of the techniques = key, one per enum sp_technique. */
+#define TECH_BIT(t)	(1U << (t))
+#define TECH_ALL	(TECH_BIT(SP_TECH_READ) | TECH_BIT(SP_TECH_WRITE) | \
+			    TECH_BIT(SP_TECH_TCP_INFO) | \
+			    TECH_BIT(SP_TECH_KEEPALIVE) | \
+			    TECH_BIT(SP_TECH_TIMEOUT) | \
+			    TECH_BIT(SP_TECH_USER_TIMEOUT))
+
+enum event_backend {
+	BACKEND_AUTO = 0,
+	BACKEND_EPOLL,
+	BACKEND_POLL,
+	BACKEND_SELECT
+};
+
+enum close_mode {
+	CLOSE_FIN = 0,
+	CLOSE_RST
+};
+
+enum section_kind {
+	SECTION_DAEMON = 0,
+	SECTION_DEFAULTS,
+	SECTION_TARGET,
+	SECTION_LISTEN
+};
+
+/* Bytes from a value with \r \n \t \\ \xHH escapes; NULL when empty. */
+struct bytes {
+	uint8_t		*data;
+	size_t		 len;
+};
+
+/*
+ * The settings of one monitored connection: a [target], a [listen]
+ * (applied to each accepted peer), or [defaults].  `set` records which
+ * keys the section wrote itself, for inheritance and for printing.
+ */
+struct target_conf {
+	char		name[NAME_MAX_LEN + 1];
+	enum section_kind kind;
+	int		lineno;			/* of the section header */
+	uint64_t	set;			/* bit per key index */
+	int		*key_lines;		/* line of each key set, or 0 */
+
+	char		*address;		/* target: host:port */
+	char		*bind;			/* listen: host:port */
+	uint32_t	techniques;		/* TECH_BIT()s */
+	uint64_t	poll_interval_ms;
+	uint64_t	keepalive_idle_ms;
+	uint64_t	keepalive_interval_ms;
+	uint32_t	keepalive_count;
+	uint64_t	user_timeout_ms;
+	uint64_t	send_timeout_ms;
+	uint64_t	recv_timeout_ms;
+	struct bytes	probe_payload;
+	struct bytes	probe_expect;
+	uint64_t	probe_interval_ms;
+	uint64_t	connect_timeout_ms;
+	uint32_t	syn_retries;		/* 0: kernel default */
+	uint64_t	check_interval_ms;
+	enum close_mode	close_mode;
+	uint64_t	stall_timeout_ms;
+	uint64_t	rtt_threshold_ms;
+	uint32_t	rise;
+	uint32_t	fall;
+	uint64_t	reconnect_min_ms;
+	uint64_t	reconnect_max_ms;
+	uint32_t	backlog;		/* listen */
+	uint64_t	forget_after_ms;	/* listen */
+
+	TAILQ_ENTRY(target_conf) entry;
+};
+TAILQ_HEAD(target_confs, target_conf);
+
+struct daemon_conf {
+	uint64_t	set;
+	char		*control_socket;
+	char		*control_group;		/* NULL: none */
+	char		*metrics_listen;	/* NULL: off */
+	enum event_backend event_backend;
+	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
+};
+
+struct conf {
+	char			path[4096];	/* "" when built in */
+	struct daemon_conf	daemon;
+	struct target_conf	defaults;
+	struct target_confs	targets;
+	struct target_confs	listens;
+};
+
+/* One error message per line, in file order. */
+struct conf_errors {
+	char		**lines;
+	size_t		  n;
+};
+
+/* conf_keys.c */
+#define CONF_NKEYS	32		/* at least the keys of any section */
+struct conf_key;
+const struct conf_key *conf_target_key(const char *, enum section_kind,
+		    int *);
+const struct conf_key *conf_daemon_key(const char *, int *);
+const char	*conf_key_unknown(const char *, enum section_kind, char *,
+		    size_t);
+int		 conf_key_store(const struct conf_key *, void *, const char *,
+		    char *, size_t);
+void		 conf_key_copy(size_t, struct target_conf *,
+		    const struct target_conf *);
+void		 conf_keys_builtin(struct target_conf *);
+void		 conf_keys_release(struct target_conf *);
+int		 conf_address_check(const char *, const char **);
+const char	*conf_log_level_name(int);
+void		 conf_print_section(const struct conf *,
+		    const struct target_conf *, FILE *, bool);
+
+/* config.c */
+struct conf	*conf_new(void);
+void		 conf_free(struct conf *);
+/*
+ * Parse path into a fresh conf, apply [defaults], validate across keys.
+ * On failure returns NULL and errs holds "FILE:LINE: ..." messages.
+ */
+struct conf	*conf_load(const char *path, struct conf_errors *errs);
+/* Parse a text, named name in messages (fuzzing, add's key=value). */
+struct conf	*conf_load_buffer(const char *name, const char *text, size_t len,
+		    struct conf_errors *errs);
+void		 conf_errors_clear(struct conf_errors *);
+/* Write the normalised configuration, as `sockprobed -n` prints it. */
+void		 conf_print(const struct conf *, FILE *);
+/*
+ * Build a target from key=value pairs (the control `add` command) on top
+ * of conf's [defaults].  Returns NULL with errbuf set on a bad pair.
+ */
+struct target_conf *conf_target_from_pairs(const struct conf *,
+		    const char *name, const char *address,
+		    const char *const *pairs, size_t npairs,
+		    char *errbuf, size_t errlen);
+void		 conf_target_release(struct target_conf *);
+struct target_conf *conf_find_target(const struct conf *, const char *);
+const char	*conf_backend_name(enum event_backend);
+const char	*conf_close_mode_name(enum close_mode);
+/* "read,write,tcp_info" for a techniques mask, into buf. */
+char		*conf_techniques_format(uint32_t, char *, size_t);
+
+/*
+ * The running daemon: one per process, made in main() and reached from
+ * every object.  Owns the event base and everything registered on it.
+ */
+struct sockprobed {
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	struct conf		*conf;		/* the running configuration */
+	const char		*conf_path;	/* NULL: built-in defaults */
+	const char		*socket_override; /* -s, beats the file */
+	TAILQ_HEAD(, target)	 targets;	/* outbound and inbound */
+	TAILQ_HEAD(, listener)	 listeners;
+	size_t			 ntargets;
+	struct control		*control;
+	struct event		*ev_sighup, *ev_sigterm, *ev_sigint;
+	struct event		*ev_poll;	/* TCP_INFO sweep */
+	struct event		*ev_watchdog;
+	uint64_t		 epipe_total;	/* EPIPEs seen (SIGPIPE ignored) */
+	uint64_t		 reloads, reload_failures;
+	struct timespec		 started;	/* CLOCK_REALTIME */
+	bool			 stopping;
+};
+
+enum target_kind {
+	TARGET_OUTBOUND = 0,		/* a [target]: we connect */
+	TARGET_INBOUND			/* accepted on a [listen] */
+};
+
+enum path {
+	PATH_HELD = 0,			/* the held connection */
+	PATH_FRESH			/* a fresh connect check */
+};
+
+/* One health change, compact: a bounded history is kept per connection. */
+struct hevent {
+	struct timespec	time;		/* CLOCK_REALTIME */
+	int32_t		error;		/* errno, 0 none */
+	uint8_t		from, to;	/* enum health */
+	uint8_t		cause;		/* enum sp_cause */
+	uint8_t		technique;	/* enum sp_technique */
+	uint8_t		tcp_state;	/* enum sp_tcp_state */
+	uint8_t		path;		/* enum path */
+};
+
+#define HISTORY_LEN	8
+
+/*
+ * The health model of one monitored connection: the state, hysteresis
+ * counters for rise/fall, and the last events.
+ */
+struct health {
+	enum health	state;
+	uint32_t	good_streak;	/* consecutive good verdicts */
+	uint32_t	bad_streak;	/* consecutive bad verdicts */
+	struct timespec	since;		/* CLOCK_REALTIME of the last change */
+	uint8_t		last_cause;	/* of the last non-ok verdict */
+	uint8_t		last_technique;
+	int32_t		last_error;
+	char		*last_detail;	/* malloc'd, of the last event */
+	struct hevent	history[HISTORY_LEN];
+	uint8_t		nhistory;	/* valid entries */
+	uint8_t		head;		/* next slot */
+};
+
+/* The TCP_INFO fields status needs, from the last sweep. */
+struct tcp_snapshot {
+	uint32_t	rtt_us;
+	uint32_t	rttvar_us;
+	uint32_t	unacked;
+	uint32_t	lost;
+	uint32_t	total_retrans;
+	uint32_t	snd_wnd;
+	uint32_t	notsent_bytes;
+	uint8_t		state;
+	uint8_t		retransmits;
+	uint8_t		backoff;
+	uint8_t		probes;
+};
+
+struct fresh;				/* a fresh check in progress */
+
+/*
+ * A monitored connection: an outbound [target], or a peer accepted on a
+ * [listen] and named LISTENER/ADDR:PORT.
+ */
+struct target {
+	TAILQ_ENTRY(target)	 entry;
+	struct sockprobed	*sd;
+	enum target_kind	 kind;
+	char			*name;
+	struct target_conf	*conf;		/* owned if outbound */
+	struct listener		*listener;	/* inbound: where it came from */
+	struct sockaddr_storage	 peer;		/* resolved peer */
+	socklen_t		 peerlen;
+	char			 peer_str[INET6_ADDRSTRLEN + 8];
+	int			 fd;		/* -1 when not connected */
+	struct event		*ev_read;
+	struct event		*ev_timer;	/* earliest deadline */
+	struct health		 health;
+	struct tcp_snapshot	 tcp;
+	struct fresh		*fresh;
+	/* Deadlines on CLOCK_MONOTONIC in ms, 0 when not armed. */
+	uint64_t		 connect_deadline;
+	uint64_t		 connect_started;
+	uint64_t		 next_probe;
+	uint64_t		 reply_deadline;
+	uint64_t		 reconnect_at;
+	uint64_t		 next_check;
+	uint64_t		 next_poll;
+	uint64_t		 zero_window_since;
+	uint64_t		 sendq_since;
+	uint64_t		 gone_at;	/* inbound: when it died */
+	uint32_t		 backoff_ms;	/* next reconnect delay */
+	uint32_t		 connect_us;	/* last handshake */
+	size_t			 reply_got;	/* bytes of probe_expect seen */
+	uint64_t		 events_total;
+	bool			 removed;	/* remove/reload: freeing soon */
+};
+
+/* A [listen]: accepts peers and monitors each one like a target. */
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct sockprobed	*sd;
+	struct target_conf	*conf;		/* owned */
+	int			 fd;
+	struct event		*ev_accept;
+	struct event		*ev_resume;	/* after EMFILE */
+	uint64_t		 accepted;
+	size_t			 npeers;
+};
+
+/* log.c */
+void	 log_init(int);
+void	 log_setlevel(int);
+bool	 log_enabled(int);
+void	 log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	 fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	 fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	*xcalloc(size_t, size_t);
+char	*xstrdup(const char *);
+
+/* sockprobed.c */
+uint64_t now_ms(void);			/* CLOCK_MONOTONIC */
+/*
+ * Re-read the configuration file and apply it atomically: a bad file
+ * leaves everything running as it was.  Returns 0, or -1 with errs.
+ */
+int	 sockprobed_reload(struct sockprobed *, struct conf_errors *);
+
+/* target.c */
+struct target *target_new(struct sockprobed *, struct target_conf *);
+void	 target_start(struct target *);
+void	 target_free(struct target *);
+struct target *target_find(struct sockprobed *, const char *);
+/* Adopt an accepted fd as an inbound target (listen.c). */
+struct target *target_adopt(struct listener *, int,
+	    const struct sockaddr *, socklen_t);
+/* The TCP_INFO sweep over every held connection. */
+void	 target_poll_all(struct sockprobed *);
+json_t	*target_status_json(const struct target *);
+json_t	*target_show_json(struct target *);
+
+/* health.c */
+void	 health_init(struct health *);
+void	 health_clear(struct health *);
+/*
+ * A verdict from one technique on one path: counts it toward rise/fall,
+ * changes the state when due, logs and broadcasts the event.
+ */
+void	 health_update(struct target *, enum path, const struct sp_verdict *);
+/* Force a state (connecting at start, down at removal) with an event. */
+void	 health_set(struct target *, enum health, enum path,
+	    const struct sp_verdict *);
+json_t	*health_event_json(const struct target *, const struct hevent *,
+	    const char *);
+json_t	*health_history_json(const struct target *);
+
+/* listen.c */
+int	 listener_start(struct sockprobed *, struct target_conf *);
+void	 listener_free(struct listener *);
+/* Inbound targets whose peer is gone for forget_after are freed. */
+void	 listener_forget(struct sockprobed *);
+
+/* control.c */
+int	 control_init(struct sockprobed *);
+void	 control_free(struct sockprobed *);
+/* Send an event object to every `watch` client. */
+void	 control_broadcast(struct sockprobed *, json_t *);
+
+/* commands.c */
+/*
+ * Handle one request line from a client with credentials cred and
+ * return the response object.  *watch is set when the client asked to
+ * watch.  No socket needed: this is the fuzzed entry point.
+ */
+struct client_cred {
+	pid_t	pid;
+	uid_t	uid;
+	gid_t	gid;
+	bool	may_mutate;		/* root, our uid, or control_group */
+};
+json_t	*commands_handle(struct sockprobed *, const struct client_cred *,
+	    const char *, size_t, bool *);
+
+/* notify.c */
+void	 notify_ready(struct sockprobed *);
+void	 notify_status(struct sockprobed *);
+void	 notify_reloading(void);
+void	 notify_stopping(void);
+int	 notify_watchdog_init(struct sockprobed *);
+
+#endif /* SOCKPROBED_H */
