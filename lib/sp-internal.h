@@ -38,4 +38,15 @@ void	lsp_attribute_timeout(int fd, struct sp_verdict *v);
 uint32_t lsp_rto_min_ms(const struct sp_kernel *k);
 uint32_t lsp_rto_max_ms(const struct sp_kernel *k);
 
+/* budget.c */
+/*
+ * When a connect into a black hole fails, in ms after the first SYN, with
+ * syn_retries TCP_SYNCNT (0: the sysctl) and ut_ms TCP_USER_TIMEOUT (0:
+ * none); *syns (may be NULL) gets the number of SYNs sent.
+ */
+int64_t	lsp_syn_giveup_ms(const struct sp_kernel *k, int syn_retries,
+	    uint32_t ut_ms, int *syns);
+/* The kernel's time budget for n retransmissions from rto_base_ms on. */
+int64_t	lsp_retries_budget_ms(int n, uint32_t rto_base_ms);
+
 #endif /* SP_INTERNAL_H */
