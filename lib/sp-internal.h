@@ -38,6 +38,13 @@ void	lsp_attribute_timeout(int fd, struct sp_verdict *v);
 uint32_t lsp_rto_min_ms(const struct sp_kernel *k);
 uint32_t lsp_rto_max_ms(const struct sp_kernel *k);
 
+/* duration.c */
+/*
+ * ms for people: "200 ms", "3.41 s", "924.6 s", "7200 s (2h)".  Returns
+ * buf; truncates like snprintf.
+ */
+char	*lsp_secs_format(int64_t ms, char *buf, size_t len);
+
 /* budget.c */
 /*
  * When a connect into a black hole fails, in ms after the first SYN, with
