@@ -29,7 +29,7 @@
 #include "sockprobe.h"
 
 #define INFO_INTERVAL_MS	500	/* TCP_INFO sampling period */
-#define SELF_DEADLINE_MS	5000	/* self test: FIN must be seen by then */
+#define SELF_DEADLINE_MS	5000	/* self test: bound on the whole run */
 
 struct loop {
 	int		fd;		/* the monitored connection */

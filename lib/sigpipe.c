@@ -21,9 +21,13 @@ static void	sigpipe_count_handler(int);
 
 /*
  * The only global in the library, written only by the handler installed
- * through SP_SIGPIPE_COUNT.  A lock-free atomic add is async-signal-safe.
+ * through SP_SIGPIPE_COUNT.  An atomic add is async-signal-safe only if
+ * it is lock-free, which a long is on every Linux target (64 bits on
+ * LP64; a 32-bit host wraps after 2^32 deliveries).
  */
-static _Atomic uint64_t	sigpipe_deliveries;
+static _Atomic unsigned long	sigpipe_deliveries;
+_Static_assert(ATOMIC_LONG_LOCK_FREE == 2,
+    "the SIGPIPE counter needs a lock-free atomic long");
 
 /* Runs on each SIGPIPE delivered while SP_SIGPIPE_COUNT is in force. */
 static void

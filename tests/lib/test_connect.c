@@ -28,6 +28,7 @@ static void	test_start_then_check(void **);
 static void	test_poll_timeout(void **);
 static void	test_wait_sndtimeo(void **);
 static void	test_syncnt_give_up(void **);
+static void	test_user_timeout_give_up(void **);
 static void	test_syn_retries_option(void **);
 static void	test_mode_misuse(void **);
 
@@ -266,12 +267,45 @@ test_syncnt_give_up(void **state)
 	sin = tl_addr_lo(port);
 	fd = ck_socket(true);
 	assert_int_equal(sp_set_syn_retries(fd, 1), 0);
+	/* No deadline of ours: the kernel's; SIGALRM bounds a hang. */
+	alarm(10);
 	t0 = tl_now_ms();
 	assert_int_equal(sp_connect_poll(fd, (struct sockaddr *)&sin,
-	    sizeof(sin), 10000, &v), 0);
+	    sizeof(sin), -1, &v), 0);
+	alarm(0);
 	assert_in_range(tl_now_ms() - t0, 2900, 4500);
 	assert_verdict(&v, SP_TECH_CONNECT, SP_CAUSE_SYN_TIMEOUT, ETIMEDOUT);
 	assert_int_equal(v.tcp_state, SP_TCP_CLOSE);
+	close(fd);
+	close(filler);
+	close(lfd);
+}
+
+/*
+ * Case 7: TCP_USER_TIMEOUT replaces the SYN time limit; the kernel gives
+ * up at the first SYN retransmission after it, 1 s in the linear phase.
+ */
+static void
+test_user_timeout_give_up(void **state)
+{
+	struct sp_verdict	v;
+	struct sockaddr_in	sin;
+	int64_t			t0;
+	uint16_t		port;
+	int			lfd, filler, fd;
+
+	(void)state;
+	lfd = ck_black_hole(&port, &filler);
+	sin = tl_addr_lo(port);
+	fd = ck_socket(true);
+	assert_int_equal(sp_set_user_timeout(fd, 500), 0);
+	alarm(10);
+	t0 = tl_now_ms();
+	assert_int_equal(sp_connect_poll(fd, (struct sockaddr *)&sin,
+	    sizeof(sin), -1, &v), 0);
+	alarm(0);
+	assert_in_range(tl_now_ms() - t0, 900, 2500);
+	assert_verdict(&v, SP_TECH_CONNECT, SP_CAUSE_SYN_TIMEOUT, ETIMEDOUT);
 	close(fd);
 	close(filler);
 	close(lfd);
@@ -346,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_poll_timeout),
 		cmocka_unit_test(test_wait_sndtimeo),
 		cmocka_unit_test(test_syncnt_give_up),
+		cmocka_unit_test(test_user_timeout_give_up),
 		cmocka_unit_test(test_syn_retries_option),
 		cmocka_unit_test(test_mode_misuse),
 	};

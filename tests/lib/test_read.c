@@ -25,6 +25,7 @@ static void	test_fin(void **);
 static void	test_halfclose(void **);
 static void	test_data_then_fin(void **);
 static void	test_rst(void **);
+static void	test_fin_then_rst(void **);
 static void	test_rst_unread_kernel(void **);
 static void	test_rst_unread_check(void **);
 static void	test_killed_unread(void **);
@@ -161,6 +162,34 @@ test_rst(void **state)
 	assert_int_equal(sp_check_read(c, &v), 0);
 	assert_verdict(&v, SP_TECH_READ, SP_CAUSE_PEER_CLOSED, 0);
 	assert_int_equal(v.tcp_state, SP_TCP_CLOSE);
+	close(c);
+}
+
+/*
+ * Case 2 "recvfirst": our write after the FIN draws an RST, which in
+ * CLOSE_WAIT leaves EPIPE.  recv checks the FIN first and never reports
+ * it; POLLERR stays up, and the check takes the EPIPE through SO_ERROR.
+ */
+static void
+test_fin_then_rst(void **state)
+{
+	struct sp_verdict	v;
+	char			buf[16];
+	int			c;
+
+	(void)state;
+	c = ck_fin_client();
+	assert_int_equal(send(c, "x", 1, MSG_NOSIGNAL), 1);
+	assert_int_equal(tl_wait_state(c, TCP_CLOSE, CK_WAIT_MS), 0);
+	assert_int_equal(recv(c, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT),
+	    0);
+	assert_int_equal(recv(c, buf, sizeof(buf), 0), 0);
+	assert_int_equal(read(c, buf, sizeof(buf)), 0);
+	assert_true(tl_wait_events(c, POLLIN, 0) & POLLERR);
+	assert_int_equal(sp_check_read(c, &v), 0);
+	assert_verdict(&v, SP_TECH_READ, SP_CAUSE_BROKEN_PIPE, EPIPE);
+	assert_int_equal(v.tcp_state, SP_TCP_CLOSE);
+	assert_false(tl_wait_events(c, POLLIN, 0) & POLLERR);
 	close(c);
 }
 
@@ -322,6 +351,8 @@ test_check_error(void **state)
 	assert_int_equal(sp_check_error(c, SP_TECH_READ, &v), 0);
 	assert_verdict(&v, SP_TECH_READ, SP_CAUSE_NONE, 0);
 	assert_int_equal(v.tcp_state, SP_TCP_CLOSE);
+	/* Case 4 "soerrfirst": now recv looks exactly like a clean EOF. */
+	assert_int_equal(recv(c, &v, 1, MSG_DONTWAIT), 0);
 	close(c);
 }
 
@@ -364,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_halfclose),
 		cmocka_unit_test(test_data_then_fin),
 		cmocka_unit_test(test_rst),
+		cmocka_unit_test(test_fin_then_rst),
 		cmocka_unit_test(test_rst_unread_kernel),
 		cmocka_unit_test(test_rst_unread_check),
 		cmocka_unit_test(test_killed_unread),

@@ -24,6 +24,8 @@ static void	test_writefirst_rst(void **);
 static void	test_halfclose(void **);
 static void	test_buffer_full(void **);
 static void	test_zero_length(void **);
+static void	test_zero_length_kernel(void **);
+static uint32_t	segs_out(int);
 static void	test_sigpipe_count(void **);
 static void	test_sigpipe_ignore(void **);
 static void	test_sigpipe_policy(void **);
@@ -178,6 +180,62 @@ test_zero_length(void **state)
 	close(c);
 }
 
+/* segs_out of fd from TCP_INFO. */
+static uint32_t
+segs_out(int fd)
+{
+	struct sp_tcp_info	ti;
+
+	assert_int_equal(sp_tcp_info_read(fd, &ti), 0);
+	return ti.segs_out;
+}
+
+/*
+ * Case 5 row by row, the reason the check refuses len 0: the kernel sends
+ * no segment, answers 0 for a healthy and a half-dead peer alike, and
+ * hands out the pending error, once, to whoever calls first.
+ */
+static void
+test_zero_length_kernel(void **state)
+{
+	uint64_t	n0;
+	uint32_t	segs;
+	int		c, s;
+
+	(void)state;
+	assert_int_equal(sp_sigpipe_set(SP_SIGPIPE_COUNT), 0);
+	n0 = sp_sigpipe_count();
+	if ((c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		tl_die("socket");
+	assert_int_equal(send(c, "", 0, 0), -1);	/* never connected */
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(sp_sigpipe_count(), n0 + 1);
+	close(c);
+	tl_pair(&c, &s);
+	segs = segs_out(c);
+	assert_int_equal(send(c, "", 0, MSG_NOSIGNAL), 0);
+	assert_int_equal(segs_out(c), segs);
+	close(s);
+	assert_int_equal(tl_wait_state(c, TCP_CLOSE_WAIT, CK_WAIT_MS), 0);
+	segs = segs_out(c);
+	assert_int_equal(send(c, "", 0, 0), 0);		/* no RST drawn */
+	assert_int_equal(segs_out(c), segs);
+	assert_int_equal(tl_tcp_state(c), TCP_CLOSE_WAIT);
+	close(c);
+	/* RST in ESTABLISHED: ECONNRESET, consumed, then EPIPE, then 0. */
+	c = ck_rst_client();
+	n0 = sp_sigpipe_count();
+	assert_int_equal(send(c, "", 0, 0), -1);
+	assert_int_equal(errno, ECONNRESET);
+	assert_int_equal(sp_sigpipe_count(), n0);
+	assert_int_equal(send(c, "", 0, 0), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(sp_sigpipe_count(), n0 + 1);
+	assert_int_equal(recv(c, payload, sizeof(payload), MSG_PEEK), 0);
+	close(c);
+	assert_int_equal(sp_sigpipe_set(SP_SIGPIPE_IGNORE), 0);
+}
+
 /*
  * Case 2: plain write() raises SIGPIPE with EPIPE, counted by the
  * library's handler; MSG_NOSIGNAL, used by the checks, suppresses it.
@@ -293,6 +351,7 @@ main(void)
 		cmocka_unit_test(test_halfclose),
 		cmocka_unit_test(test_buffer_full),
 		cmocka_unit_test(test_zero_length),
+		cmocka_unit_test(test_zero_length_kernel),
 		cmocka_unit_test(test_sigpipe_count),
 		cmocka_unit_test(test_sigpipe_ignore),
 		cmocka_unit_test(test_sigpipe_policy),
