@@ -60,10 +60,11 @@ read_unread(int fd)
 }
 
 /*
- * POLLERR was set: take the error through SO_ERROR rather than recv,
- * because a peeking recv returns queued data first (an RST does not
- * discard it) and would leave the error behind for someone else to
- * consume.  Returns 1 when a verdict was made, 0 if the error was gone.
+ * POLLERR was set: take the error through SO_ERROR rather than recv.
+ * A peeking recv returns queued data first (an RST does not discard
+ * it), and after a FIN it returns 0 and never reports the EPIPE that a
+ * later RST leaves.  Returns 1 when a verdict was made, 0 if the error
+ * was gone.
  */
 static int
 read_pending_error(int fd, int unread, struct sp_verdict *v)
