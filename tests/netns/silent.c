@@ -186,6 +186,7 @@ peer_connect(const struct sockaddr_in *sin)
 static int64_t
 cut_off(void)
 {
+	int64_t	t0 = tl_now_ms(), t1;
 	int	rc;
 
 	if ((rc = system(cut_cmd)) != 0) {
@@ -193,7 +194,10 @@ cut_off(void)
 		    cut_cmd, rc);
 		exit(99);
 	}
-	return tl_now_ms();
+	t1 = tl_now_ms();
+	printf("the peer fell silent (the cut-off took %lld ms)\n",
+	    (long long)(t1 - t0));
+	return t1;
 }
 
 /*
