@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Copyright (c) 2026 The sockprobe authors
+ *
+ * The verbs that ask sockprobed: one JSON request line on the control
+ * socket, one response line back (a stream of event lines for watch),
+ * every connect and read bounded, the response printed by the verb's
+ * renderer or the generic one.
+ */
+
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "sockprobe.h"
+#include "proto.h"
+#include "sockprobectl.h"
+
+/* How long the daemon has to accept, read and answer one request. */
+#define CLIENT_TIMEOUT_MS	10000
+
+struct client {
+	const char	*path;
+	int		 fd;
+	char		*buf;
+	size_t		 len;		/* bytes in buf */
+	size_t		 cap;
+	size_t		 consumed;	/* the line returned last */
+};
+
+static volatile sig_atomic_t client_interrupted;
+
+static void	 client_sigint(int);
+static void	 client_connect(struct client *);
+static json_t	*client_request(int, char **);
+static void	 client_send(struct client *, const json_t *);
+static char	*client_line(struct client *, int);
+static void	 client_render(const char *, json_t *);
+static int	 client_watch(struct client *, const struct ctl *);
+static const char *client_str(const json_t *, const char *);
+
+static void
+client_sigint(int sig)
+{
+	(void)sig;
+	client_interrupted = 1;
+}
+
+/* Connect to the control socket, or exit 2 naming it. */
+static void
+client_connect(struct client *c)
+{
+	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+
+	if (strlen(c->path) >= sizeof(sun.sun_path))
+		errx(EXIT_USAGE, "%s: path too long for a socket", c->path);
+	strncpy(sun.sun_path, c->path, sizeof(sun.sun_path) - 1);
+	if ((c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		err(EXIT_USAGE, "socket");
+	/* A local connect completes or fails at once; EAGAIN is a full
+	 * backlog, which is a failure here too. */
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(EXIT_USAGE, "%s", c->path);
+}
+
+/*
+ * The request for argv: {"cmd"} plus the verb's arguments (NAME,
+ * HOST:PORT, key=value settings).
+ */
+static json_t *
+client_request(int argc, char **argv)
+{
+	json_t	*req, *settings;
+	char	*eq;
+	int	 i;
+
+	req = xjson(json_pack("{s:s}", "cmd", argv[0]));
+	if (argc >= 2)
+		json_object_set_new(req, "name", xjson(json_string(argv[1])));
+	if (strcmp(argv[0], CTL_CMD_ADD) != 0)
+		return req;
+	json_object_set_new(req, "address", xjson(json_string(argv[2])));
+	settings = xjson(json_object());
+	for (i = 3; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
+			errx(EXIT_USAGE, "add: %s: expected key=value",
+			    argv[i]);
+		*eq = '\0';
+		json_object_set_new(settings, argv[i],
+		    xjson(json_string(eq + 1)));
+		*eq = '=';
+	}
+	json_object_set_new(req, "settings", settings);
+	return req;
+}
+
+/* Write the request as one line, bounded by CLIENT_TIMEOUT_MS. */
+static void
+client_send(struct client *c, const json_t *req)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLOUT };
+	char		*s, *line;
+	size_t		 off = 0, len;
+	ssize_t		 n;
+
+	if ((s = json_dumps(req, JSON_COMPACT)) == NULL)
+		errx(EXIT_DOWN, "cannot encode the request");
+	if (asprintf(&line, "%s\n", s) == -1)
+		err(EXIT_DOWN, "asprintf");
+	free(s);
+	len = strlen(line);
+	while (off < len) {
+		if (poll(&pfd, 1, CLIENT_TIMEOUT_MS) == 0)
+			errx(EXIT_USAGE, "%s: timed out sending", c->path);
+		n = send(c->fd, line + off, len - off, MSG_NOSIGNAL);
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			err(EXIT_USAGE, "%s: send", c->path);
+		if (n > 0)
+			off += (size_t)n;
+	}
+	free(line);
+}
+
+/*
+ * The next line from the daemon, without its newline, or NULL at EOF
+ * or on SIGINT.  timeout_ms < 0 waits for as long as it takes (watch).
+ * The returned string is valid until the next call.
+ */
+static char *
+client_line(struct client *c, int timeout_ms)
+{
+	struct pollfd	 pfd = { .fd = c->fd, .events = POLLIN };
+	char		*nl;
+	ssize_t		 n;
+	int		 rc;
+
+	/* Drop the line returned last time. */
+	if (c->consumed > 0) {
+		memmove(c->buf, c->buf + c->consumed, c->len - c->consumed);
+		c->len -= c->consumed;
+		c->consumed = 0;
+	}
+	for (;;) {
+		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+			*nl = '\0';
+			c->consumed = (size_t)(nl - c->buf) + 1;
+			return c->buf;
+		}
+		if (c->len + 1 >= c->cap) {
+			if (c->cap >= CTL_MAX_OUTPUT)
+				errx(EXIT_USAGE, "%s: response line too long",
+				    c->path);
+			c->cap = c->cap == 0 ? 4096 : c->cap * 2;
+			if ((c->buf = realloc(c->buf, c->cap)) == NULL)
+				err(EXIT_DOWN, "realloc");
+		}
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc == -1 && errno == EINTR && client_interrupted)
+			return NULL;
+		if (rc == 0)
+			errx(EXIT_USAGE, "%s: no answer within %d s", c->path,
+			    timeout_ms / 1000);
+		if (rc == -1)
+			continue;
+		n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, 0);
+		if (n == 0)
+			return NULL;
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			err(EXIT_USAGE, "%s: recv", c->path);
+		if (n > 0)
+			c->len += (size_t)n;
+	}
+}
+
+/* A response for people: the verb's renderer, or the generic one. */
+static void
+client_render(const char *verb, json_t *resp)
+{
+	if (strcmp(verb, CTL_CMD_EXPLAIN) == 0)
+		explain_budget_render(resp, "Options");
+	else
+		output_generic(resp);
+}
+
+/* A string member, or "-". */
+static const char *
+client_str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return s != NULL && *s != '\0' ? s : "-";
+}
+
+/* Stream events until the daemon goes away or SIGINT. */
+static int
+client_watch(struct client *c, const struct ctl *ctl)
+{
+	struct sigaction	 sa = { .sa_handler = client_sigint };
+	json_error_t		 jerr;
+	json_t			*ev;
+	char			*line;
+
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	while ((line = client_line(c, -1)) != NULL) {
+		if (ctl->json) {
+			puts(line);
+		} else if ((ev = json_loads(line, 0, &jerr)) != NULL) {
+			printf("%s %s %s -> %s %s (%s) %s\n",
+			    client_str(ev, "time"), client_str(ev, "target"),
+			    client_str(ev, "from"), client_str(ev, "to"),
+			    client_str(ev, "cause"), client_str(ev, "technique"),
+			    client_str(ev, "detail"));
+			json_decref(ev);
+		}
+		fflush(stdout);
+	}
+	return EXIT_OK;
+}
+
+/* Any daemon verb: argv[0] is the verb, the rest its arguments. */
+int
+client_main(struct ctl *ctl, int argc, char **argv)
+{
+	struct client	 c = { .path = ctl->socket_path, .fd = -1 };
+	json_error_t	 jerr;
+	json_t		*req, *resp, *e;
+	char		*line;
+	int		 status = EXIT_OK;
+
+	req = client_request(argc, argv);
+	client_connect(&c);
+	client_send(&c, req);
+	json_decref(req);
+	if (strcmp(argv[0], CTL_CMD_WATCH) == 0) {
+		status = client_watch(&c, ctl);
+		goto done;
+	}
+	if ((line = client_line(&c, CLIENT_TIMEOUT_MS)) == NULL)
+		errx(EXIT_USAGE, "%s: closed without an answer", c.path);
+	if ((resp = json_loads(line, 0, &jerr)) == NULL)
+		errx(EXIT_USAGE, "%s: bad response: %s", c.path, jerr.text);
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		e = json_object_get(resp, "error");
+		errx(EXIT_USAGE, "%s: %s: %s", argv[0],
+		    json_string_value(json_object_get(e, "code")),
+		    json_string_value(json_object_get(e, "message")));
+	}
+	if (ctl->json)
+		output_json(resp);
+	else {
+		json_object_del(resp, "ok");
+		client_render(argv[0], resp);
+	}
+	json_decref(resp);
+done:
+	close(c.fd);
+	free(c.buf);
+	return status;
+}
