@@ -12,7 +12,9 @@
 # checked against the root namespace's routes.  10.213.0.0/24 is left to
 # manual experiments (KERNEL-FACTS.md).
 
-NETNS_LOCK=${TMPDIR:-/tmp}/sockprobe-netns.lock
+# One lock for every test on the host, whatever its TMPDIR.
+NETNS_LOCK=/run/lock/sockprobe-netns.lock
+[ -d /run/lock ] || NETNS_LOCK=/tmp/sockprobe-netns.lock
 NS=
 NS_HOST_IF=
 NS_PEER_IF=

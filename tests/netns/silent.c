@@ -70,6 +70,7 @@ static void	expect_verdict(const char *, const struct sp_verdict *,
 		    enum sp_cause, enum sp_technique, int);
 static void	expect_ms(const char *, int64_t, int64_t, int64_t);
 static void	show_tcp_info(const char *, int);
+static void	expect_leftovers(const char *, int, bool);
 static int	peer_connect(const struct sockaddr_in *);
 static int64_t	cut_off(void);
 static short	wait_dead(int, int64_t);
@@ -154,6 +155,30 @@ show_tcp_info(const char *what, int fd)
 	    sp_tcp_state_name(ti.state), ti.probes, ti.retransmits,
 	    ti.backoff, ti.unacked, ti.total_retrans, ti.snd_wnd,
 	    ti.total_rto);
+}
+
+/*
+ * What TCP_INFO still shows on the CLOSE socket after an ETIMEDOUT, the
+ * evidence the library's attribution rests on.  The kernel's purge of
+ * the write queue zeroes backoff and unacked, but leaves the keepalive
+ * probe count (after probing) or the RTO retransmission count (after
+ * retransmitting), and never both.
+ */
+static void
+expect_leftovers(const char *what, int fd, bool probing)
+{
+	struct sp_tcp_info	ti;
+
+	if (sp_tcp_info_read(fd, &ti) == -1)
+		tl_die("sp_tcp_info_read");
+	if (probing)
+		check(ti.state == SP_TCP_CLOSE && ti.probes >= 1 &&
+		    ti.retransmits == 0, "%s: CLOSE shows %u probes, %u "
+		    "retransmits", what, ti.probes, ti.retransmits);
+	else
+		check(ti.state == SP_TCP_CLOSE && ti.probes == 0 &&
+		    ti.retransmits >= 1, "%s: CLOSE shows %u probes, %u "
+		    "retransmits", what, ti.probes, ti.retransmits);
 }
 
 /*
@@ -260,6 +285,7 @@ scn_keepalive(const struct sockaddr_in *sin)
 	check((rev & POLLERR) != 0, "poll woke with POLLERR (revents %#x)",
 	    (unsigned)rev);
 	show_tcp_info("keepalive ETIMEDOUT", fd);
+	expect_leftovers("keepalive ETIMEDOUT", fd, true);
 	if (sp_check_read(fd, &v) == -1)
 		tl_die("sp_check_read");
 	expect_verdict("sp_check_read", &v, SP_CAUSE_TIMED_OUT,
@@ -319,6 +345,7 @@ scn_user_timeout(const struct sockaddr_in *sin)
 	check((rev & POLLERR) != 0, "poll woke with POLLERR (revents %#x)",
 	    (unsigned)rev);
 	show_tcp_info("user timeout ETIMEDOUT", fd);
+	expect_leftovers("user timeout ETIMEDOUT", fd, false);
 	if (sp_check_read(fd, &v) == -1)
 		tl_die("sp_check_read");
 	expect_verdict("sp_check_read", &v, SP_CAUSE_TIMED_OUT,
@@ -484,6 +511,8 @@ model_judge(const struct model_conn *m)
 		return;
 	}
 	expect_verdict(m->name, &m->v, m->cause, m->tech, ETIMEDOUT);
+	if (m->mode != SP_FAIL_SYN_SENT)
+		expect_leftovers(m->name, m->fd, m->mode == SP_FAIL_IDLE);
 	check(m->predicted_ms > 0 && (diff < 0 ? -diff : diff) * 10 <=
 	    m->predicted_ms, "%s: measured %lld ms, model %lld ms (%s)",
 	    m->name, (long long)m->took_ms, (long long)m->predicted_ms,
