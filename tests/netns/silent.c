@@ -66,6 +66,7 @@ static void	scn_model(const struct sockaddr_in *);
 static void	scn_retries2(const struct sockaddr_in *);
 static void	check(bool, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static const char *errname(int);
 static void	expect_verdict(const char *, const struct sp_verdict *,
 		    enum sp_cause, enum sp_technique, int);
 static void	expect_ms(const char *, int64_t, int64_t, int64_t);
@@ -117,6 +118,18 @@ check(bool ok, const char *fmt, ...)
 		failures++;
 }
 
+/* An errno's symbol, "0" for none. */
+static const char *
+errname(int err)
+{
+	const char	*name;
+
+	if (err == 0)
+		return "0";
+	name = strerrorname_np(err);
+	return name != NULL ? name : "unknown errno";
+}
+
 /* The exact cause, technique and errno of a verdict. */
 static void
 expect_verdict(const char *what, const struct sp_verdict *v,
@@ -125,9 +138,8 @@ expect_verdict(const char *what, const struct sp_verdict *v,
 	check(v->cause == cause && v->technique == tech && v->error == err,
 	    "%s: verdict %s/%s/%s, expected %s/%s/%s (%s)", what,
 	    sp_cause_name(v->cause), sp_technique_name(v->technique),
-	    v->error != 0 ? strerrorname_np(v->error) : "0",
-	    sp_cause_name(cause), sp_technique_name(tech),
-	    err != 0 ? strerrorname_np(err) : "0", v->detail);
+	    errname(v->error), sp_cause_name(cause), sp_technique_name(tech),
+	    errname(err), v->detail);
 }
 
 static void
@@ -469,6 +481,9 @@ model_wait(struct model_conn *mc, size_t n, int64_t until)
 	struct model_conn *m;
 	size_t		i, left = n;
 	int64_t		now;
+
+	if (n > sizeof(pfd) / sizeof(pfd[0]))
+		tl_die("model_wait: too many connections");
 
 	while (left > 0 && (now = tl_now_ms()) < until) {
 		for (i = 0; i < n; i++) {
