@@ -46,6 +46,7 @@ static int	dur_scan(const char **, struct dur_part *, const char **);
 static int	dur_unit(const char **);
 static int	dur_value(const struct dur_part *, uint64_t *, const char **);
 static bool	dur_all_zeros(const char *);
+static void	dur_copy(char *, size_t, const char *);
 
 /* Record why parsing failed; always returns -1. */
 static int
@@ -185,6 +186,20 @@ sp_duration_parse(const char *s, uint64_t *ms, const char **errstr)
 	return 0;
 }
 
+/* Copy into the caller's buffer, cutting short as snprintf would. */
+static void
+dur_copy(char *buf, size_t len, const char *s)
+{
+	size_t	n = strlen(s);
+
+	if (buf == NULL || len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+}
+
 /*
  * Format ms exactly and briefly: hours and minutes as such, then seconds
  * with a decimal fraction, or plain milliseconds when no whole second is
@@ -219,9 +234,7 @@ sp_duration_format(uint64_t ms, char *buf, size_t len)
 		    "%" PRIu64 "ms", rest);
 	if (n == 0)
 		(void)snprintf(tmp, sizeof(tmp), "0");
-	/* The caller's buffer may be short; snprintf truncates as promised. */
-	if (buf != NULL && len > 0)
-		(void)snprintf(buf, len, "%s", tmp);
+	dur_copy(buf, len, tmp);
 	return buf;
 }
 
@@ -229,29 +242,30 @@ sp_duration_format(uint64_t ms, char *buf, size_t len)
 char *
 lsp_secs_format(int64_t ms, char *buf, size_t len)
 {
-	char	 hms[64];
+	char	 tmp[96], hms[64];
 	int64_t	 s = ms / 1000, rest = ms % 1000;
-	int	 n;
 
-	if (buf == NULL || len == 0)
-		return buf;
 	if (ms < 0)
-		n = snprintf(buf, len, "never");
+		(void)snprintf(tmp, sizeof(tmp), "never");
 	else if (ms < 1000)
-		n = snprintf(buf, len, "%" PRId64 " ms", ms);
+		(void)snprintf(tmp, sizeof(tmp), "%" PRId64 " ms", ms);
 	else if (rest == 0)
-		n = snprintf(buf, len, "%" PRId64 " s", s);
+		(void)snprintf(tmp, sizeof(tmp), "%" PRId64 " s", s);
 	else if (rest % 100 == 0)
-		n = snprintf(buf, len, "%" PRId64 ".%" PRId64 " s", s,
+		(void)snprintf(tmp, sizeof(tmp), "%" PRId64 ".%" PRId64 " s", s,
 		    rest / 100);
 	else if (rest % 10 == 0)
-		n = snprintf(buf, len, "%" PRId64 ".%02" PRId64 " s", s,
-		    rest / 10);
+		(void)snprintf(tmp, sizeof(tmp), "%" PRId64 ".%02" PRId64 " s",
+		    s, rest / 10);
 	else
-		n = snprintf(buf, len, "%" PRId64 ".%03" PRId64 " s", s, rest);
-	if (n < 0 || (size_t)n >= len || ms < (int64_t)MS_HOUR)
-		return buf;
-	(void)sp_duration_format((uint64_t)ms, hms, sizeof(hms));
-	(void)snprintf(buf + n, len - (size_t)n, " (%s)", hms);
+		(void)snprintf(tmp, sizeof(tmp), "%" PRId64 ".%03" PRId64 " s",
+		    s, rest);
+	if (ms >= (int64_t)MS_HOUR) {
+		(void)sp_duration_format((uint64_t)ms, hms, sizeof(hms));
+		/* tmp holds at most 24 + 64 + 3 bytes: no truncation. */
+		(void)snprintf(tmp + strlen(tmp), sizeof(tmp) - strlen(tmp),
+		    " (%s)", hms);
+	}
+	dur_copy(buf, len, tmp);
 	return buf;
 }

@@ -204,7 +204,7 @@ sp_tcp_info_decode(const void *buf, size_t len, struct sp_tcp_info *ti)
 	const struct ti_field	*f;
 	size_t			 i;
 
-	if (ti == NULL || (buf == NULL && len > 0)) {
+	if (ti == NULL || buf == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
