@@ -132,11 +132,14 @@ lsp_fill_state(int fd, struct sp_verdict *v)
 }
 
 /*
- * The kernel reports one ETIMEDOUT for three mechanisms.  TCP_USER_TIMEOUT,
- * when set, decides both with data in flight and with keepalive probing
- * (it overrides TCP_KEEPCNT).  Otherwise keepalive gave up if it was on
- * and the connection was not backing off retransmissions (keepalive
- * probes do not back off); what is left is the tcp_retries2 budget.
+ * The kernel reports one ETIMEDOUT for several mechanisms.  Measured on
+ * the CLOSE socket right after it: giving up purges the write queue, so
+ * tcpi_backoff and tcpi_unacked read 0, but tcpi_retransmits and
+ * tcpi_probes survive and are never both non-zero.  TCP_USER_TIMEOUT,
+ * when set, decided in every case (data in flight, keepalive, zero
+ * window); else retransmissions mean the tcp_retries2 budget, even with
+ * keepalive on; else probes mean keepalive, or zero-window probes when
+ * the peer's window was shut.
  */
 void
 lsp_attribute_timeout(int fd, struct sp_verdict *v)
@@ -155,14 +158,22 @@ lsp_attribute_timeout(int fd, struct sp_verdict *v)
 		lsp_detail(v, ": TCP_USER_TIMEOUT of %u ms expired", ut);
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, &kalen) == 0 &&
-	    ka != 0 && (sp_tcp_info_read(fd, &ti) == -1 || ti.backoff == 0)) {
+	if (getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ka, &kalen) == -1)
+		ka = 0;
+	if (sp_tcp_info_read(fd, &ti) == -1)
+		memset(&ti, 0, sizeof(ti));
+	if (ti.retransmits > 0) {
+		lsp_detail(v, ": retransmissions unanswered for the "
+		    "tcp_retries2 budget");
+	} else if (ti.probes > 0 && ti.snd_wnd == 0) {
+		lsp_detail(v, ": zero-window probes unanswered for the "
+		    "tcp_retries2 budget");
+	} else if (ka != 0) {
 		v->technique = SP_TECH_KEEPALIVE;
 		lsp_detail(v, ": keepalive probes went unanswered");
-		return;
+	} else {
+		lsp_detail(v, ": the kernel's retransmission budget ran out");
 	}
-	lsp_detail(v, ": retransmissions unanswered for the tcp_retries2 "
-	    "budget");
 }
 
 /* Classify what recv() returned; see sockprobe.h. */
