@@ -109,6 +109,7 @@ kval(int v, int def)
 	return v >= 0 ? v : def;
 }
 
+/* ilog2() for the model's threshold; 0 for 0 and 1. */
 static int
 ilog2_u64(uint64_t v)
 {
@@ -212,6 +213,7 @@ probe_giveup(int64_t rto, int64_t rto_max, int n)
 	return t;
 }
 
+/* Fill the verdict part of an entry. */
 static void
 entry_set(struct sp_budget_entry *e, int64_t ms, enum sp_technique t,
     enum sp_cause c)
@@ -237,6 +239,7 @@ how(struct sp_budget_entry *e, const char *fmt, ...)
 		memcpy(e->how + sizeof(e->how) - 4, "...", 4);
 }
 
+/* SYN_SENT: the replay above, with the socket's TCP_SYNCNT and UT. */
 static void
 mode_syn(struct budget_ctx *c, struct sp_budget_entry *e)
 {
@@ -439,6 +442,7 @@ mode_fin_wait2(struct budget_ctx *c, struct sp_budget_entry *e)
 	    c->o->linger2_s != 0 ? "TCP_LINGER2" : "tcp_fin_timeout");
 }
 
+/* TIME_WAIT: TCP_TIMEWAIT_LEN, whatever the options say. */
 static void
 mode_time_wait(struct budget_ctx *c, struct sp_budget_entry *e)
 {
@@ -518,6 +522,7 @@ sp_warning_text(uint32_t bit)
 	return NULL;
 }
 
+/* getsockopt() for a value of known size. */
 static int
 opt_get(int fd, int level, int name, void *val, socklen_t len)
 {

@@ -27,23 +27,23 @@
 #define DEF_RTO_MAX_MS		120000		/* TCP_RTO_MAX */
 #define DEF_ORPHAN_RETRIES	8		/* tcp_orphan_retries() */
 
-typedef void	(*explain_fn)(const struct sp_kernel *, struct sp_sysctl *);
+/* Fills effect_ms and meaning of one sysctl from the whole set. */
+typedef void	explain_fn_t(const struct sp_kernel *, struct sp_sysctl *);
 
 static int	kernel_read_one(int, const char *);
 static int	kval(int, int);
-static void	explain_syn_retries(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_syn_linear(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_synack(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_retries1(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_retries2(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_orphan(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_fin_timeout(const struct sp_kernel *,
-		    struct sp_sysctl *);
-static void	explain_ka_time(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_ka_intvl(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_ka_probes(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_rto_min(const struct sp_kernel *, struct sp_sysctl *);
-static void	explain_rto_max(const struct sp_kernel *, struct sp_sysctl *);
+static explain_fn_t	explain_syn_retries;
+static explain_fn_t	explain_syn_linear;
+static explain_fn_t	explain_synack;
+static explain_fn_t	explain_retries1;
+static explain_fn_t	explain_retries2;
+static explain_fn_t	explain_orphan;
+static explain_fn_t	explain_fin_timeout;
+static explain_fn_t	explain_ka_time;
+static explain_fn_t	explain_ka_intvl;
+static explain_fn_t	explain_ka_probes;
+static explain_fn_t	explain_rto_min;
+static explain_fn_t	explain_rto_max;
 static void	meaning(struct sp_sysctl *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
@@ -51,21 +51,22 @@ static void	meaning(struct sp_sysctl *, const char *, ...)
 static const struct kernel_sysctl {
 	const char	*name;
 	size_t		 off;		/* int in struct sp_kernel */
-	explain_fn	 explain;
+	explain_fn_t	*explain;
 } kernel_sysctls[SP_KERNEL_NSYSCTL] = {
 #define K(f)	offsetof(struct sp_kernel, f)
-	{ "tcp_syn_retries",	     K(syn_retries),	   explain_syn_retries },
-	{ "tcp_syn_linear_timeouts", K(syn_linear_timeouts), explain_syn_linear },
-	{ "tcp_synack_retries",	     K(synack_retries),	   explain_synack },
-	{ "tcp_retries1",	     K(retries1),	   explain_retries1 },
-	{ "tcp_retries2",	     K(retries2),	   explain_retries2 },
-	{ "tcp_orphan_retries",	     K(orphan_retries),	   explain_orphan },
-	{ "tcp_fin_timeout",	     K(fin_timeout_s),	   explain_fin_timeout },
-	{ "tcp_keepalive_time",	     K(keepalive_time_s),  explain_ka_time },
-	{ "tcp_keepalive_intvl",     K(keepalive_intvl_s), explain_ka_intvl },
-	{ "tcp_keepalive_probes",    K(keepalive_probes),  explain_ka_probes },
-	{ "tcp_rto_min_us",	     K(rto_min_us),	   explain_rto_min },
-	{ "tcp_rto_max_ms",	     K(rto_max_ms),	   explain_rto_max },
+	{ "tcp_syn_retries", K(syn_retries), explain_syn_retries },
+	{ "tcp_syn_linear_timeouts", K(syn_linear_timeouts),
+	    explain_syn_linear },
+	{ "tcp_synack_retries", K(synack_retries), explain_synack },
+	{ "tcp_retries1", K(retries1), explain_retries1 },
+	{ "tcp_retries2", K(retries2), explain_retries2 },
+	{ "tcp_orphan_retries", K(orphan_retries), explain_orphan },
+	{ "tcp_fin_timeout", K(fin_timeout_s), explain_fin_timeout },
+	{ "tcp_keepalive_time", K(keepalive_time_s), explain_ka_time },
+	{ "tcp_keepalive_intvl", K(keepalive_intvl_s), explain_ka_intvl },
+	{ "tcp_keepalive_probes", K(keepalive_probes), explain_ka_probes },
+	{ "tcp_rto_min_us", K(rto_min_us), explain_rto_min },
+	{ "tcp_rto_max_ms", K(rto_max_ms), explain_rto_max },
 #undef K
 };
 
@@ -176,6 +177,7 @@ meaning(struct sp_sysctl *s, const char *fmt, ...)
 		s->meaning[0] = '\0';
 }
 
+/* The SYN model of budget.c, with no TCP_SYNCNT or user timeout. */
 static void
 explain_syn_retries(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -187,6 +189,7 @@ explain_syn_retries(const struct sp_kernel *k, struct sp_sysctl *s)
 	    lsp_secs_format(s->effect_ms, t, sizeof(t)), syns);
 }
 
+/* Only a shape, not a duration: it changes the gaps between SYNs. */
 static void
 explain_syn_linear(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -218,6 +221,7 @@ explain_synack(const struct sp_kernel *k, struct sp_sysctl *s)
 	    n + 1);
 }
 
+/* A soft threshold: the route is rethought, nothing ends. */
 static void
 explain_retries1(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -230,6 +234,7 @@ explain_retries1(const struct sp_kernel *k, struct sp_sysctl *s)
 	    lsp_secs_format(s->effect_ms, t, sizeof(t)));
 }
 
+/* A time budget, not a count (tcp_model_timeout from 200 ms). */
 static void
 explain_retries2(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -256,6 +261,7 @@ explain_orphan(const struct sp_kernel *k, struct sp_sysctl *s)
 	    lsp_secs_format(s->effect_ms, t, sizeof(t)));
 }
 
+/* Only orphans time out in FIN_WAIT2; a held socket waits forever. */
 static void
 explain_fin_timeout(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -267,6 +273,7 @@ explain_fin_timeout(const struct sp_kernel *k, struct sp_sysctl *s)
 	    sizeof(t)));
 }
 
+/* Idle time before the first probe. */
 static void
 explain_ka_time(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -277,6 +284,7 @@ explain_ka_time(const struct sp_kernel *k, struct sp_sysctl *s)
 	    "after %s", lsp_secs_format(s->effect_ms, t, sizeof(t)));
 }
 
+/* The gap between probes, also after the last one. */
 static void
 explain_ka_intvl(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -302,6 +310,7 @@ explain_ka_probes(const struct sp_kernel *k, struct sp_sysctl *s)
 	    lsp_secs_format(s->effect_ms, t, sizeof(t)));
 }
 
+/* The floor every RTO starts from; the budgets assume 200 ms. */
 static void
 explain_rto_min(const struct sp_kernel *k, struct sp_sysctl *s)
 {
@@ -311,6 +320,7 @@ explain_rto_min(const struct sp_kernel *k, struct sp_sysctl *s)
 	    s->effect_ms);
 }
 
+/* The cap on backed-off gaps (a sysctl on newer kernels only). */
 static void
 explain_rto_max(const struct sp_kernel *k, struct sp_sysctl *s)
 {
