@@ -49,6 +49,8 @@ struct ctl_option {
 	const char	*help;
 };
 
+static void	usage_line(FILE *, int, const char *, const char *);
+static void	usage_option(const struct ctl_option *, char *, size_t);
 static void	usage(int) __attribute__((noreturn));
 static void	version(void) __attribute__((noreturn));
 static uint64_t	parse_uint(const char *, const char *, uint64_t, uint64_t);
@@ -78,16 +80,16 @@ static const struct verb verbs[] = {
 /* --help's text for each verb, in the order of verbs[]. */
 static const struct verb_help verb_helps[] = {
 	{ "probe", "probe HOST:PORT | --listen-self",
-	    "diagnose one peer: handshake, TCP_INFO, each technique,\n"
-	    "the close state by state, the detection budget" },
+	    "diagnose one peer: the handshake,\nTCP_INFO, each technique, "
+	    "the close\nstate by state, the detection budget" },
 	{ "explain", "explain [NAME]",
-	    "worst-case time to detect a dead peer in each failure\n"
-	    "mode, for the given options and this host's sysctls" },
-	{ "kernel", "kernel", "the TCP sysctls that decide liveness, in seconds" },
-	{ "status", "status", "every monitored connection and its health" },
-	{ "show", "show NAME", "one target: tcp_info, settings, budget, events" },
+	    "worst-case time to detect a dead peer\nin each failure mode, "
+	    "for the options\ngiven and this host's sysctls" },
+	{ "kernel", "kernel", "the TCP sysctls that decide liveness" },
+	{ "status", "status", "every monitored connection's health" },
+	{ "show", "show NAME", "one target: tcp_info, budget, events" },
 	{ "watch", "watch", "stream health events until interrupted" },
-	{ "add", "add NAME HOST:PORT [key=value ...]", "add a target" },
+	{ "add", "add NAME HOST:PORT [KEY=VALUE]...", "add a target" },
 	{ "remove", "remove NAME", "remove a target" },
 	{ "reload", "reload", "reread the configuration file" },
 	{ "sockets", "sockets", "survey every TCP socket of the host" },
@@ -124,7 +126,7 @@ static const struct ctl_option options[] = {
 	{ "listen-self", 'l', NULL,	OPT_PROBE,
 	    "probe a loopback echo peer of our own" },
 	{ "linger2",	'L', "DUR",	OPT_BUDGET,
-	    "TCP_LINGER2, whole seconds (default: tcp_fin_timeout)" },
+	    "TCP_LINGER2 (default: tcp_fin_timeout)" },
 	{ "rto",	'R', "DUR",	OPT_BUDGET,
 	    "the connection's RTO (default: tcp_rto_min)" },
 	{ "recv-timeout", 'r', "DUR",	OPT_BUDGET, "SO_RCVTIMEO, 0 for off" },
@@ -134,15 +136,37 @@ static const struct ctl_option options[] = {
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 #define NVERBS		(sizeof(verbs) / sizeof(verbs[0]))
 
+/* One help line: left in a column of width w, text's lines beside it. */
+static void
+usage_line(FILE *f, int w, const char *left, const char *text)
+{
+	const char	*p;
+
+	fprintf(f, "  %-*s  ", w, left);
+	for (p = text; *p != '\0'; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fprintf(f, "  %-*s  ", w, "");
+	}
+	fputc('\n', f);
+}
+
+/* An option as --help and the manual show it: "-t, --timeout DUR". */
+static void
+usage_option(const struct ctl_option *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "-%c, --%s%s%s", o->short_name, o->name,
+	    o->arg != NULL ? " " : "", o->arg != NULL ? o->arg : "");
+}
+
 /* Print the help, aligned from the tables, and exit with status. */
 static void
 usage(int status)
 {
 	FILE		*f = status == 0 ? stdout : stderr;
-	const char	*p;
 	char		 left[64];
 	size_t		 i;
-	int		 w = 0, n;
+	int		 w = 0;
 
 	fprintf(f, "usage: sockprobectl [options] verb [arguments]\n");
 	if (status != 0) {
@@ -150,44 +174,26 @@ usage(int status)
 		exit(status);
 	}
 	for (i = 0; i < NVERBS; i++)
-		if ((n = (int)strlen(verb_helps[i].synopsis)) > w)
-			w = n;
-	for (i = 0; i < NOPTIONS; i++) {
-		n = snprintf(left, sizeof(left), "-%c, --%s%s%s",
-		    options[i].short_name, options[i].name,
-		    options[i].arg != NULL ? " " : "",
-		    options[i].arg != NULL ? options[i].arg : "");
-		if (n > w)
-			w = n;
-	}
+		if ((int)strlen(verb_helps[i].synopsis) > w)
+			w = (int)strlen(verb_helps[i].synopsis);
 	for (i = 0; i < NVERBS; i++) {
 		if (i == 0)
-			fprintf(f, "\nVerbs without the daemon:\n");
+			fprintf(f, "\nVerbs that work alone:\n");
 		else if ((verbs[i].flags & VERB_DAEMON) &&
 		    !(verbs[i - 1].flags & VERB_DAEMON))
-			fprintf(f, "\nVerbs that ask sockprobed (explain NAME "
-			    "too):\n");
-		fprintf(f, "  %-*s  ", w, verb_helps[i].synopsis);
-		for (p = verb_helps[i].summary; *p != '\0'; p++) {
-			fputc(*p, f);
-			if (*p == '\n')
-				fprintf(f, "  %-*s  ", w, "");
-		}
-		fputc('\n', f);
+			fprintf(f, "\nVerbs that ask sockprobed, as does "
+			    "explain NAME:\n");
+		usage_line(f, w, verb_helps[i].synopsis, verb_helps[i].summary);
+	}
+	for (w = 0, i = 0; i < NOPTIONS; i++) {
+		usage_option(&options[i], left, sizeof(left));
+		if ((int)strlen(left) > w)
+			w = (int)strlen(left);
 	}
 	fprintf(f, "\nOptions:\n");
 	for (i = 0; i < NOPTIONS; i++) {
-		snprintf(left, sizeof(left), "-%c, --%s%s%s",
-		    options[i].short_name, options[i].name,
-		    options[i].arg != NULL ? " " : "",
-		    options[i].arg != NULL ? options[i].arg : "");
-		fprintf(f, "  %-*s  ", w, left);
-		for (p = options[i].help; *p != '\0'; p++) {
-			fputc(*p, f);
-			if (*p == '\n')
-				fprintf(f, "  %-*s  ", w, "");
-		}
-		fputc('\n', f);
+		usage_option(&options[i], left, sizeof(left));
+		usage_line(f, w, left, options[i].help);
 	}
 	fprintf(f, "\nDurations take ms, s, m and h (\"1m30s\").  Exit status: "
 	    "0 ok, 1 target down\nor probe failed, 2 usage or connection "
