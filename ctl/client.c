@@ -44,7 +44,7 @@ struct client {
 static volatile sig_atomic_t client_interrupted;
 
 static void	 client_sigint(int);
-static void	 client_connect(struct client *);
+static void	 client_connect(struct client *, json_t *);
 static json_t	*client_request(int, char **);
 static void	 client_send(struct client *, const json_t *);
 static char	*client_line(struct client *, int);
@@ -59,11 +59,15 @@ client_sigint(int sig)
 	client_interrupted = 1;
 }
 
-/* Connect to the control socket, or exit 2 naming it. */
+/*
+ * Connect to the control socket, or exit 2 naming it; req is freed
+ * first then, so the sanitizers see nothing left behind.
+ */
 static void
-client_connect(struct client *c)
+client_connect(struct client *c, json_t *req)
 {
 	struct sockaddr_un	sun = { .sun_family = AF_UNIX };
+	int			saved_errno;
 
 	if (strlen(c->path) >= sizeof(sun.sun_path))
 		errx(EXIT_USAGE, "%s: path too long for a socket", c->path);
@@ -73,8 +77,12 @@ client_connect(struct client *c)
 		err(EXIT_USAGE, "socket");
 	/* A local connect completes or fails at once; EAGAIN is a full
 	 * backlog, which is a failure here too. */
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved_errno = errno;
+		json_decref(req);
+		errno = saved_errno;
 		err(EXIT_USAGE, "%s", c->path);
+	}
 }
 
 /*
@@ -88,6 +96,11 @@ client_request(int argc, char **argv)
 	char	*eq;
 	int	 i;
 
+	/* Check before building, so a usage error leaves nothing behind. */
+	for (i = 3; strcmp(argv[0], CTL_CMD_ADD) == 0 && i < argc; i++)
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
+			errx(EXIT_USAGE, "add: %s: expected key=value",
+			    argv[i]);
 	req = xjson(json_pack("{s:s}", "cmd", argv[0]));
 	if (argc >= 2)
 		json_object_set_new(req, "name", xjson(json_string(argv[1])));
@@ -96,9 +109,7 @@ client_request(int argc, char **argv)
 	json_object_set_new(req, "address", xjson(json_string(argv[2])));
 	settings = xjson(json_object());
 	for (i = 3; i < argc; i++) {
-		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
-			errx(EXIT_USAGE, "add: %s: expected key=value",
-			    argv[i]);
+		eq = strchr(argv[i], '=');
 		*eq = '\0';
 		json_object_set_new(settings, argv[i],
 		    xjson(json_string(eq + 1)));
@@ -243,7 +254,7 @@ client_main(struct ctl *ctl, int argc, char **argv)
 	int		 status = EXIT_OK;
 
 	req = client_request(argc, argv);
-	client_connect(&c);
+	client_connect(&c, req);
 	client_send(&c, req);
 	json_decref(req);
 	if (strcmp(argv[0], CTL_CMD_WATCH) == 0) {
