@@ -51,6 +51,7 @@ static char	*client_line(struct client *, int);
 static void	 client_render(const char *, json_t *);
 static int	 client_watch(struct client *, const struct ctl *);
 static const char *client_str(const json_t *, const char *);
+static json_t	*client_response(struct client *, const char *);
 
 static void
 client_sigint(int sig)
@@ -197,13 +198,46 @@ client_line(struct client *c, int timeout_ms)
 	}
 }
 
+/*
+ * The response to our request: parsed, and "ok" or exit 2 with the
+ * daemon's error code and message.
+ */
+static json_t *
+client_response(struct client *c, const char *verb)
+{
+	json_error_t	 jerr;
+	json_t		*resp, *e;
+	char		*line;
+
+	if ((line = client_line(c, CLIENT_TIMEOUT_MS)) == NULL)
+		errx(EXIT_USAGE, "%s: closed without an answer", c->path);
+	if ((resp = json_loads(line, 0, &jerr)) == NULL)
+		errx(EXIT_USAGE, "%s: bad response: %s", c->path, jerr.text);
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		e = json_object_get(resp, "error");
+		errx(EXIT_USAGE, "%s: %s: %s", verb, client_str(e, "code"),
+		    client_str(e, "message"));
+	}
+	return resp;
+}
+
 /* A response for people: the verb's renderer, or the generic one. */
 static void
 client_render(const char *verb, json_t *resp)
 {
-	if (strcmp(verb, CTL_CMD_EXPLAIN) == 0)
+	struct kv	*kv;
+
+	if (strcmp(verb, CTL_CMD_EXPLAIN) == 0) {
+		output_section("Target");
+		kv = kv_new();
+		kv_add(kv, "name", COLOR_NONE, "%s",
+		    client_str(resp, "target"));
+		kv_add(kv, "options from", COLOR_NONE, "%s",
+		    client_str(resp, "source"));
+		kv_print(kv);
+		kv_free(kv);
 		explain_budget_render(resp, "Options");
-	else
+	} else
 		output_generic(resp);
 }
 
@@ -216,7 +250,10 @@ client_str(const json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? s : "-";
 }
 
-/* Stream events until the daemon goes away or SIGINT. */
+/*
+ * After the daemon's "ok", stream events until it goes away or SIGINT,
+ * which ends the watch cleanly with status 0.
+ */
 static int
 client_watch(struct client *c, const struct ctl *ctl)
 {
@@ -225,6 +262,7 @@ client_watch(struct client *c, const struct ctl *ctl)
 	json_t			*ev;
 	char			*line;
 
+	json_decref(client_response(c, CTL_CMD_WATCH));
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGINT, &sa, NULL);
 	while ((line = client_line(c, -1)) != NULL) {
@@ -234,7 +272,8 @@ client_watch(struct client *c, const struct ctl *ctl)
 			printf("%s %s %s -> %s %s (%s) %s\n",
 			    client_str(ev, "time"), client_str(ev, "target"),
 			    client_str(ev, "from"), client_str(ev, "to"),
-			    client_str(ev, "cause"), client_str(ev, "technique"),
+			    client_str(ev, "cause"),
+			    client_str(ev, "technique"),
 			    client_str(ev, "detail"));
 			json_decref(ev);
 		}
@@ -248,9 +287,7 @@ int
 client_main(struct ctl *ctl, int argc, char **argv)
 {
 	struct client	 c = { .path = ctl->socket_path, .fd = -1 };
-	json_error_t	 jerr;
-	json_t		*req, *resp, *e;
-	char		*line;
+	json_t		*req, *resp;
 	int		 status = EXIT_OK;
 
 	req = client_request(argc, argv);
@@ -261,16 +298,7 @@ client_main(struct ctl *ctl, int argc, char **argv)
 		status = client_watch(&c, ctl);
 		goto done;
 	}
-	if ((line = client_line(&c, CLIENT_TIMEOUT_MS)) == NULL)
-		errx(EXIT_USAGE, "%s: closed without an answer", c.path);
-	if ((resp = json_loads(line, 0, &jerr)) == NULL)
-		errx(EXIT_USAGE, "%s: bad response: %s", c.path, jerr.text);
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		e = json_object_get(resp, "error");
-		errx(EXIT_USAGE, "%s: %s: %s", argv[0],
-		    json_string_value(json_object_get(e, "code")),
-		    json_string_value(json_object_get(e, "message")));
-	}
+	resp = client_response(&c, argv[0]);
 	if (ctl->json)
 		output_json(resp);
 	else {

@@ -255,7 +255,8 @@ output_table(const struct column *cols, size_t ncols, const json_t *rows)
 			v = json_object_get(row, cols[c].key);
 			cell[r * ncols + c] = xstrdup(output_value(v,
 			    cols[c].flags, buf, sizeof(buf)));
-			if (json_is_number(v) && (cols[c].flags & COL_LEFT) == 0)
+			if (json_is_number(v) &&
+			    (cols[c].flags & COL_LEFT) == 0)
 				right[c] = true;
 			if ((w = text_width(cell[r * ncols + c])) > width[c])
 				width[c] = w;
@@ -383,10 +384,11 @@ kv_print(struct kv *kv)
 		printf("  ");
 		for (p = kv->entries[i].value;; p = nl + 1) {
 			char	line[1024];
+			size_t	n;
 
 			nl = strchr(p, '\n');
-			snprintf(line, sizeof(line), "%.*s",
-			    (int)(nl != NULL ? (size_t)(nl - p) : strlen(p)), p);
+			n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+			snprintf(line, sizeof(line), "%.*s", (int)n, p);
 			put_padded(line, 0, false, kv->entries[i].color, true);
 			putchar('\n');
 			if (nl == NULL)

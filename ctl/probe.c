@@ -79,6 +79,11 @@ static void	 probe_settings(struct probe *, const json_t *,
 static void	 probe_budget(struct probe *);
 static json_t	*probe_options(const struct ctl *);
 static int	 probe_result(struct probe *, bool);
+static void	 probe_prepare(struct probe *, struct ctl *, int, char **,
+		    char *, size_t);
+static void	 probe_connected(struct probe *);
+static void	 probe_judge_reply(struct probe *, const char *, size_t, bool,
+		    struct sp_verdict *);
 
 static int64_t
 now_us(void)
@@ -121,8 +126,8 @@ probe_unescape(const char *what, const char *in, char *out, size_t outlen,
 			case 'x':
 				if (!isxdigit((unsigned char)s[1]) ||
 				    !isxdigit((unsigned char)s[2]))
-					errx(EXIT_USAGE, "%s: \\x needs two hex "
-					    "digits", what);
+					errx(EXIT_USAGE, "%s: \\x needs two "
+					    "hex digits", what);
 				hex[0] = s[1];
 				hex[1] = s[2];
 				hex[2] = '\0';
@@ -393,7 +398,8 @@ probe_tcp_info(struct probe *p)
 	memset(&ti, 0, sizeof(ti));
 	if (sp_check_tcp_info(p->fd, &v, &ti) == -1)
 		err(EXIT_DOWN, "TCP_INFO");
-	json_object_set_new(p->root, "tcp_info", xjson(proto_tcp_info_json(&ti)));
+	json_object_set_new(p->root, "tcp_info",
+	    xjson(proto_tcp_info_json(&ti)));
 	json_object_set_new(p->techniques, "tcp_info",
 	    xjson(proto_verdict_json(&v)));
 	if (sp_cause_severity(v.cause) == SP_SEVERITY_DOWN)
@@ -486,16 +492,8 @@ probe_reply(struct probe *p, int timeout_ms)
 		(void)sp_classify_recv(p->fd, n, n == -1 ? errno : 0, &v);
 		eof = true;
 	}
-	matched = p->expect_len > 0 && got >= p->expect_len &&
-	    memcmp(buf, p->expect, p->expect_len) == 0;
-	if (p->expect_len > 0 && !matched && got > 0 &&
-	    memcmp(buf, p->expect, got < p->expect_len ? got :
-	    p->expect_len) != 0)
-		sp_verdict_set(&v, SP_TECH_WRITE, SP_CAUSE_EXPECT_MISMATCH, 0);
-	else if (p->expect_len > 0 && !matched && !eof)
-		sp_verdict_set(&v, SP_TECH_TIMEOUT, SP_CAUSE_NO_REPLY, 0);
-	else if (p->expect_len == 0 || matched)
-		sp_verdict_set(&v, SP_TECH_WRITE, SP_CAUSE_NONE, 0);
+	probe_judge_reply(p, buf, got, eof, &v);
+	matched = v.cause == SP_CAUSE_NONE && p->expect_len > 0;
 	v.tcp_state = probe_state(p->fd);
 	probe_escape(buf, got, text, sizeof(text));
 	r = xjson(proto_verdict_json(&v));
@@ -509,6 +507,26 @@ probe_reply(struct probe *p, int timeout_ms)
 			probe_fail(p, xjson(proto_verdict_json(&v)));
 	}
 	return r;
+}
+
+/*
+ * The reply's verdict: with --expect, a prefix that differs is
+ * expect_mismatch, one cut short by the deadline no_reply, one cut
+ * short by the peer keeps the verdict of that recv (peer_closed, reset).
+ */
+static void
+probe_judge_reply(struct probe *p, const char *buf, size_t got, bool eof,
+    struct sp_verdict *v)
+{
+	size_t	n = got < p->expect_len ? got : p->expect_len;
+
+	if (p->expect_len == 0 || (got >= p->expect_len &&
+	    memcmp(buf, p->expect, p->expect_len) == 0))
+		sp_verdict_set(v, SP_TECH_WRITE, SP_CAUSE_NONE, 0);
+	else if (memcmp(buf, p->expect, n) != 0)
+		sp_verdict_set(v, SP_TECH_WRITE, SP_CAUSE_EXPECT_MISMATCH, 0);
+	else if (!eof)
+		sp_verdict_set(v, SP_TECH_TIMEOUT, SP_CAUSE_NO_REPLY, 0);
 }
 
 /*
@@ -633,19 +651,15 @@ probe_result(struct probe *p, bool connected)
 	return h == HEALTH_DOWN ? EXIT_DOWN : EXIT_OK;
 }
 
-/* probe HOST:PORT | --listen-self */
-int
-probe_main(struct ctl *ctl, int argc, char **argv)
+/*
+ * Fill in the probe's defaults (those of the daemon's [defaults]), turn
+ * the payloads into bytes and find the target; usage errors exit 2
+ * before anything is allocated.
+ */
+static void
+probe_prepare(struct probe *p, struct ctl *ctl, int argc, char **argv,
+    char *target, size_t len)
 {
-	struct probe		 p = { .ctl = ctl, .fd = -1, .self_pid = -1 };
-	struct addrinfo		*res, *ai;
-	json_t			*attempts;
-	char			 target[512], host[NI_MAXHOST];
-	const char		*errstr;
-	uint16_t		 port;
-	bool			 connected = false;
-	int			 status;
-
 	if (ctl->listen_self == (argc == 2))
 		errx(EXIT_USAGE, "probe: give HOST:PORT or --listen-self");
 	if (!ctl->keepalive_given) {
@@ -659,18 +673,54 @@ probe_main(struct ctl *ctl, int argc, char **argv)
 	if (ctl->expect != NULL && ctl->send == NULL)
 		errx(EXIT_USAGE, "probe: --expect needs --send");
 	if (ctl->send != NULL)
-		probe_unescape("--send", ctl->send, p.payload,
-		    sizeof(p.payload), &p.payload_len);
-	if (ctl->send != NULL && p.payload_len == 0)
+		probe_unescape("--send", ctl->send, p->payload,
+		    sizeof(p->payload), &p->payload_len);
+	if (ctl->send != NULL && p->payload_len == 0)
 		errx(EXIT_USAGE, "--send: empty: a zero-length send "
 		    "transmits nothing");
 	if (ctl->expect != NULL)
-		probe_unescape("--expect", ctl->expect, p.expect,
-		    sizeof(p.expect), &p.expect_len);
+		probe_unescape("--expect", ctl->expect, p->expect,
+		    sizeof(p->expect), &p->expect_len);
 	if (ctl->listen_self)
-		probe_self_start(&p, target, sizeof(target));
+		probe_self_start(p, target, len);
 	else
-		snprintf(target, sizeof(target), "%s", argv[1]);
+		snprintf(target, len, "%s", argv[1]);
+}
+
+/*
+ * The checks on a connected socket, in an order that loses nothing:
+ * read first, since it captures a pending error that every later look
+ * at the socket would consume unseen; the close last.
+ */
+static void
+probe_connected(struct probe *p)
+{
+	probe_settle(p);
+	probe_read(p);
+	probe_tcp_info(p);
+	probe_write(p);
+	probe_budget(p);
+	json_object_set(p->root, "techniques", p->techniques);
+	json_object_set_new(p->root, "close", xjson(probe_close(p->fd,
+	    (struct sockaddr *)&p->local, (struct sockaddr *)&p->peer,
+	    &p->kernel)));
+	p->fd = -1;	/* probe_close() closed it */
+}
+
+/* probe HOST:PORT | --listen-self */
+int
+probe_main(struct ctl *ctl, int argc, char **argv)
+{
+	struct probe		 p = { .ctl = ctl, .fd = -1, .self_pid = -1 };
+	struct addrinfo		*res, *ai;
+	json_t			*attempts;
+	char			 target[512], host[NI_MAXHOST];
+	const char		*errstr;
+	uint16_t		 port;
+	bool			 connected = false;
+	int			 status;
+
+	probe_prepare(&p, ctl, argc, argv, target, sizeof(target));
 	if (sp_hostport_split(target, host, sizeof(host), &port,
 	    &errstr) == -1)
 		errx(EXIT_USAGE, "probe: %s: %s", target, errstr);
@@ -687,22 +737,8 @@ probe_main(struct ctl *ctl, int argc, char **argv)
 			connected = probe_connect(&p, ai, attempts);
 		freeaddrinfo(res);
 	}
-	if (connected) {
-		probe_settle(&p);
-		/*
-		 * Read first: it captures a pending error, which every
-		 * later look at the socket would consume unseen.
-		 */
-		probe_read(&p);
-		probe_tcp_info(&p);
-		probe_write(&p);
-		probe_budget(&p);
-		json_object_set(p.root, "techniques", p.techniques);
-		json_object_set_new(p.root, "close", xjson(probe_close(p.fd,
-		    (struct sockaddr *)&p.local, (struct sockaddr *)&p.peer,
-		    &p.kernel)));
-		p.fd = -1;	/* probe_close() closed it */
-	}
+	if (connected)
+		probe_connected(&p);
 	status = probe_result(&p, connected);
 	probe_self_stop(&p);
 	if (ctl->json)

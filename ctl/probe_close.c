@@ -37,9 +37,19 @@
 #define CLOSE_SPIN_US		2000
 
 struct close_watch {
+	int			 fd;
 	json_t			*steps;
 	int64_t			 t0;
-	enum sp_tcp_state	 last;
+	enum sp_tcp_state	 first;		/* before our FIN */
+	enum sp_tcp_state	 last;		/* the latest step's */
+	bool			 fin;		/* the peer's FIN arrived */
+	int64_t			 fin_us;
+	size_t			 drained;	/* bytes read meanwhile */
+	int			 error;		/* of shutdown or recv */
+	int			 linger2;	/* TCP_LINGER2, 0 unset */
+	int			 fin_timeout;	/* what bounds FIN_WAIT2 */
+	const char		*outcome;
+	char			 detail[256];
 };
 
 static int64_t		 close_now_us(void);
@@ -49,6 +59,9 @@ static void		 close_step(struct close_watch *, enum sp_tcp_state,
 static enum sp_tcp_state close_state(int);
 static int		 close_drain(int, bool *, size_t *);
 static void		 close_diag(struct close_watch *,
+			    const struct sockaddr *, const struct sockaddr *);
+static void		 close_wait_fin(struct close_watch *);
+static void		 close_outcome(struct close_watch *,
 			    const struct sockaddr *, const struct sockaddr *);
 
 static int64_t
@@ -172,85 +185,112 @@ close_diag(struct close_watch *w, const struct sockaddr *local,
 }
 
 /*
+ * After our FIN: record every state TCP_INFO shows until the peer's FIN
+ * arrives, an error does, or CLOSE_WAIT_MS pass.
+ */
+static void
+close_wait_fin(struct close_watch *w)
+{
+	struct pollfd		pfd = { .fd = w->fd,
+				    .events = POLLIN | POLLRDHUP };
+	enum sp_tcp_state	s;
+	int			timeout;
+
+	while (w->error == 0) {
+		if ((s = close_state(w->fd)) != w->last)
+			close_step(w, s, "tcp_info", NULL);
+		if (w->fin || close_now_us() - w->t0 >= CLOSE_WAIT_MS * 1000)
+			break;
+		timeout = close_now_us() - w->t0 < CLOSE_SPIN_US ? 0 :
+		    CLOSE_SLICE_MS;
+		if (poll(&pfd, 1, timeout) <= 0)
+			continue;
+		w->error = close_drain(w->fd, &w->fin, &w->drained);
+		if (w->error == 0 && w->fin)
+			w->fin_us = close_now_us() - w->t0;
+	}
+}
+
+/*
+ * Name the outcome and say it in words; for a clean close or a peer
+ * that never closed, look up what outlives the descriptor.  Closes the
+ * descriptor where the kernel's view after close() is wanted.
+ */
+static void
+close_outcome(struct close_watch *w, const struct sockaddr *local,
+    const struct sockaddr *peer)
+{
+	if (w->error != 0) {
+		w->outcome = w->error == ECONNRESET ? "reset" : "error";
+		snprintf(w->detail, sizeof(w->detail), "the close failed: %s "
+		    "(%s)", strerror(w->error), proto_errno_name(w->error));
+	} else if (w->first == SP_TCP_CLOSE_WAIT) {
+		w->outcome = "peer_closed_first";
+		snprintf(w->detail, sizeof(w->detail), "the peer closed first: "
+		    "our FIN answered its FIN, and the TIME_WAIT is on its "
+		    "side");
+	} else if (w->fin) {
+		w->outcome = "time_wait";
+		close_diag(w, local, peer);
+		snprintf(w->detail, sizeof(w->detail), "a clean close: the "
+		    "peer answered our FIN with its own%s",
+		    w->last == SP_TCP_TIME_WAIT ? "; we keep TIME_WAIT" : "");
+	} else {
+		w->outcome = "peer_did_not_close";
+		if (w->last == SP_TCP_FIN_WAIT1)
+			snprintf(w->detail, sizeof(w->detail), "the peer did "
+			    "not even acknowledge our FIN: FIN_WAIT1, retried "
+			    "per tcp_orphan_retries once closed");
+		else
+			snprintf(w->detail, sizeof(w->detail), "the peer did "
+			    "not close: %s until %s (%d s)",
+			    sp_tcp_state_name(w->last), w->linger2 > 0 ?
+			    "TCP_LINGER2" : "tcp_fin_timeout", w->fin_timeout);
+		/* The orphan that close() leaves behind, with its timer. */
+		close(w->fd);
+		w->fd = -1;
+		close_diag(w, local, peer);
+	}
+}
+
+/*
  * Close fd with a FIN and watch what follows, at most CLOSE_WAIT_MS for
  * the peer's FIN.  The descriptor is closed in every case.  Returns
- * {"steps", "peer_fin", "peer_fin_us", "drained_bytes", "outcome",
- * "detail"}.
+ * {"steps", "peer_fin", "peer_fin_us", "drained_bytes", "fin_timeout_s",
+ * "outcome", "detail"}.
  */
 json_t *
 probe_close(int fd, const struct sockaddr *local, const struct sockaddr *peer,
     const struct sp_kernel *k)
 {
-	struct close_watch	 w;
-	struct pollfd		 pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-	enum sp_tcp_state	 first, s;
-	const char		*outcome;
-	char			 detail[256];
-	size_t			 drained = 0;
-	int64_t			 fin_us = -1;
-	bool			 fin = false;
-	int			 error = 0, linger2 = 0, fin_timeout;
+	struct close_watch	w = { .fd = fd, .fin_us = -1,
+				    .last = SP_TCP_UNKNOWN };
 
 	w.steps = xjson(json_array());
 	w.t0 = close_now_us();
-	w.last = SP_TCP_UNKNOWN;
-	first = close_state(fd);
-	close_step(&w, first, "tcp_info", NULL);
-	(void)sp_get_linger2(fd, &linger2);
+	w.first = close_state(fd);
+	close_step(&w, w.first, "tcp_info", NULL);
+	(void)sp_get_linger2(fd, &w.linger2);
 	/* Unset, TCP_LINGER2 reads back as tcp_fin_timeout. */
-	if (linger2 == k->fin_timeout_s)
-		linger2 = 0;
-	fin_timeout = linger2 > 0 ? linger2 : k->fin_timeout_s;
-	if (first == SP_TCP_CLOSE) {
-		outcome = "already_closed";
-		snprintf(detail, sizeof(detail), "the connection was already "
-		    "gone: nothing to close");
-		goto done;
-	}
-	if (shutdown(fd, SHUT_WR) == -1)
-		error = errno;
-	while (error == 0) {
-		if ((s = close_state(fd)) != w.last)
-			close_step(&w, s, "tcp_info", NULL);
-		if (fin || close_now_us() - w.t0 >= CLOSE_WAIT_MS * 1000)
-			break;
-		if (poll(&pfd, 1, close_now_us() - w.t0 < CLOSE_SPIN_US ? 0 :
-		    CLOSE_SLICE_MS) > 0 &&
-		    (error = close_drain(fd, &fin, &drained)) == 0 && fin)
-			fin_us = close_now_us() - w.t0;
-	}
-	if (error != 0) {
-		outcome = error == ECONNRESET ? "reset" : "error";
-		snprintf(detail, sizeof(detail), "the close failed: %s (%s)",
-		    strerror(error), proto_errno_name(error));
-	} else if (first == SP_TCP_CLOSE_WAIT) {
-		outcome = "peer_closed_first";
-		snprintf(detail, sizeof(detail), "the peer closed first: our "
-		    "FIN answered its FIN, and the TIME_WAIT is on its side");
-	} else if (fin) {
-		outcome = "time_wait";
-		close_diag(&w, local, peer);
-		snprintf(detail, sizeof(detail), "a clean close: the peer "
-		    "answered our FIN with its own%s",
-		    w.last == SP_TCP_TIME_WAIT ? "; we keep TIME_WAIT" : "");
+	if (w.linger2 == k->fin_timeout_s)
+		w.linger2 = 0;
+	w.fin_timeout = w.linger2 > 0 ? w.linger2 : k->fin_timeout_s;
+	if (w.first == SP_TCP_CLOSE) {
+		w.outcome = "already_closed";
+		snprintf(w.detail, sizeof(w.detail), "the connection was "
+		    "already gone: nothing to close");
 	} else {
-		outcome = "peer_did_not_close";
-		snprintf(detail, sizeof(detail), "the peer did not close: "
-		    "%s until %s (%d s)", sp_tcp_state_name(w.last),
-		    linger2 > 0 ? "TCP_LINGER2" : "tcp_fin_timeout",
-		    fin_timeout);
-		/* The orphan that close() leaves behind, with its timer. */
-		close(fd);
-		fd = -1;
-		close_diag(&w, local, peer);
+		if (shutdown(fd, SHUT_WR) == -1)
+			w.error = errno;
+		close_wait_fin(&w);
+		close_outcome(&w, local, peer);
 	}
-done:
-	if (fd != -1)
-		close(fd);
+	if (w.fd != -1)
+		close(w.fd);
 	return xjson(json_pack("{s:o, s:b, s:o, s:I, s:i, s:s, s:s}",
-	    "steps", w.steps, "peer_fin", fin,
-	    "peer_fin_us", fin_us >= 0 ? json_integer(fin_us) : json_null(),
-	    "drained_bytes", (json_int_t)drained,
-	    "fin_timeout_s", fin_timeout, "outcome", outcome,
-	    "detail", detail));
+	    "steps", w.steps, "peer_fin", w.fin,
+	    "peer_fin_us", w.fin_us >= 0 ? json_integer(w.fin_us) :
+	    json_null(), "drained_bytes", (json_int_t)w.drained,
+	    "fin_timeout_s", w.fin_timeout, "outcome", w.outcome,
+	    "detail", w.detail));
 }

@@ -63,7 +63,8 @@ render_target(const json_t *root)
 		    sizeof(addrs) - strlen(addrs) - 1);
 	}
 	if (strcmp(str(r, "error"), "-") != 0)
-		kv_add(kv, "resolved", COLOR_RED, "failed: %s", str(r, "error"));
+		kv_add(kv, "resolved", COLOR_RED, "failed: %s",
+		    str(r, "error"));
 	else
 		kv_add(kv, "resolved", COLOR_NONE, "%s in %s", addrs,
 		    output_us(num(r, "elapsed_us"), t, sizeof(t)));
@@ -140,7 +141,8 @@ render_verdict(struct kv *kv, const char *name, const json_t *v)
 	enum color	 c = output_cause_color(str(v, "cause"));
 
 	if (strcmp(e, "-") == 0)
-		kv_add(kv, name, c, "%s: %s", str(v, "cause"), str(v, "detail"));
+		kv_add(kv, name, c, "%s: %s", str(v, "cause"),
+		    str(v, "detail"));
 	else
 		kv_add(kv, name, c, "%s: %s (%s)", str(v, "cause"),
 		    str(v, "detail"), e);
@@ -161,13 +163,13 @@ render_techniques(const json_t *t)
 		render_verdict(kv, "write", w);
 		if ((r = json_object_get(w, "reply")) != NULL)
 			render_verdict(kv, "reply", r);
-		if (r != NULL)
-			kv_add(kv, "", COLOR_NONE, "%lld bytes: \"%s\"%s%s%s",
-			    (long long)num(r, "bytes"), str(r, "data"),
-			    json_object_get(r, "expect") != NULL ?
-			    " (expected \"" : "", json_object_get(r, "expect") !=
-			    NULL ? str(r, "expect") : "",
-			    json_object_get(r, "expect") != NULL ? "\")" : "");
+		if (r != NULL && json_object_get(r, "expect") != NULL)
+			kv_add(kv, "", COLOR_NONE, "%lld bytes: \"%s\" "
+			    "(expected \"%s\")", (long long)num(r, "bytes"),
+			    str(r, "data"), str(r, "expect"));
+		else if (r != NULL)
+			kv_add(kv, "", COLOR_NONE, "%lld bytes: \"%s\"",
+			    (long long)num(r, "bytes"), str(r, "data"));
 	}
 	render_verdict(kv, "tcp_info", json_object_get(t, "tcp_info"));
 

@@ -281,8 +281,8 @@ parse_keepalive(struct ctl *ctl, const char *s)
 	intvl = strsep(&rest, ",");
 	cnt = strsep(&rest, ",");
 	if (intvl == NULL || cnt == NULL || rest != NULL)
-		errx(EXIT_USAGE, "--keepalive: %s: expected IDLE,INTERVAL,COUNT "
-		    "(like 10s,2s,3), on or off", s);
+		errx(EXIT_USAGE, "--keepalive: %s: expected "
+		    "IDLE,INTERVAL,COUNT (like 10s,2s,3), on or off", s);
 	ctl->keepalive.idle_s = parse_seconds("--keepalive idle", idle, 32767);
 	ctl->keepalive.interval_s = parse_seconds("--keepalive interval",
 	    intvl, 32767);
@@ -318,7 +318,8 @@ set_option(struct ctl *ctl, int ch, const char *arg)
 		    0, INT_MAX);
 		break;
 	case 'y':
-		ctl->syn_retries = (int)parse_uint("--syn-retries", arg, 1, 127);
+		ctl->syn_retries = (int)parse_uint("--syn-retries", arg, 1,
+		    127);
 		break;
 	case 't':
 		ctl->timeout_ms = (uint32_t)parse_ms("--timeout", arg, 1,
@@ -425,7 +426,8 @@ main(int argc, char *argv[])
 	longopts[NOPTIONS] = (struct option){ NULL, 0, NULL, 0 };
 
 	/* GNU getopt permutes: options may follow the verb and its args. */
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
 		for (i = 0; i < NOPTIONS; i++)
 			if (options[i].short_name == ch)
 				given[i] = true;

@@ -108,8 +108,8 @@ const char	*output_value(const json_t *, int, char *, size_t);
 char		*output_us(int64_t, char *, size_t);
 char		*output_ms(int64_t, char *, size_t);
 struct kv	*kv_new(void);
-void		 kv_add(struct kv *, const char *, enum color, const char *, ...)
-		    __attribute__((format(printf, 4, 5)));
+void		 kv_add(struct kv *, const char *, enum color, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
 void		 kv_print(struct kv *);
 void		 kv_free(struct kv *);
 
