@@ -518,15 +518,29 @@ static void
 probe_judge_reply(struct probe *p, const char *buf, size_t got, bool eof,
     struct sp_verdict *v)
 {
-	size_t	n = got < p->expect_len ? got : p->expect_len;
+	const char	*e = p->ctl->expect;
+	char		 t[32];
+	size_t		 n = got < p->expect_len ? got : p->expect_len;
 
-	if (p->expect_len == 0 || (got >= p->expect_len &&
-	    memcmp(buf, p->expect, p->expect_len) == 0))
+	if (p->expect_len == 0) {
 		sp_verdict_set(v, SP_TECH_WRITE, SP_CAUSE_NONE, 0);
-	else if (memcmp(buf, p->expect, n) != 0)
+		snprintf(v->detail, sizeof(v->detail), "%s", got > 0 ?
+		    "the peer answered" : "no reply, and none was expected");
+	} else if (got >= p->expect_len &&
+	    memcmp(buf, p->expect, p->expect_len) == 0) {
+		sp_verdict_set(v, SP_TECH_WRITE, SP_CAUSE_NONE, 0);
+		snprintf(v->detail, sizeof(v->detail), "the reply starts with "
+		    "\"%s\"", e);
+	} else if (memcmp(buf, p->expect, n) != 0) {
 		sp_verdict_set(v, SP_TECH_WRITE, SP_CAUSE_EXPECT_MISMATCH, 0);
-	else if (!eof)
+		snprintf(v->detail, sizeof(v->detail), "the reply does not "
+		    "start with \"%s\"", e);
+	} else if (!eof) {
 		sp_verdict_set(v, SP_TECH_TIMEOUT, SP_CAUSE_NO_REPLY, 0);
+		snprintf(v->detail, sizeof(v->detail), "%s within %s",
+		    got > 0 ? "only part of the reply came" : "no reply",
+		    output_ms(p->ctl->timeout_ms, t, sizeof(t)));
+	}
 }
 
 /*
@@ -586,6 +600,9 @@ probe_budget(struct probe *p)
 
 	if (sp_budget_opts_read(p->fd, &o) == -1)
 		err(EXIT_DOWN, "reading the socket's options");
+	/* Unset, TCP_LINGER2 reads back as tcp_fin_timeout: not ours. */
+	if (o.linger2_s == p->kernel.fin_timeout_s)
+		o.linger2_s = 0;
 	if (sp_budget_compute(&p->kernel, &o, &b) == -1)
 		err(EXIT_DOWN, "budget");
 	bj = xjson(proto_budget_json(&b));

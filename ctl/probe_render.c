@@ -27,6 +27,7 @@ static void		 render_verdict(struct kv *, const char *,
 static void		 render_techniques(const json_t *);
 static void		 render_close(const json_t *);
 static void		 render_result(const json_t *);
+static void		 render_budget_words(const json_t *);
 
 /* A string member, "-" when missing or empty. */
 static const char *
@@ -195,10 +196,10 @@ render_techniques(const json_t *t)
 	    output_ms(num(d, "detect_ms"), b, sizeof(b)));
 
 	s = json_object_get(json_object_get(t, "timeout"), "effective");
-	kv_add(kv, "timeout", COLOR_NONE, "receive %s, send %s: a request "
-	    "unanswered for that long is no_reply, a send that cannot\n"
-	    "complete is send_stalled", output_ms(num(s, "recv_timeout_ms"),
-	    a, sizeof(a)), output_ms(num(s, "send_timeout_ms"), b, sizeof(b)));
+	kv_add(kv, "timeout", COLOR_NONE, "receive %s, send %s: an unanswered "
+	    "request is no_reply,\na send that cannot complete send_stalled",
+	    output_ms(num(s, "recv_timeout_ms"), a, sizeof(a)),
+	    output_ms(num(s, "send_timeout_ms"), b, sizeof(b)));
 	kv_print(kv);
 	kv_free(kv);
 }
@@ -226,6 +227,52 @@ render_close(const json_t *c)
 	}
 	kv_add(kv, "result", strcmp(str(c, "outcome"), "time_wait") == 0 ?
 	    COLOR_GREEN : COLOR_YELLOW, "%s", str(c, "detail"));
+	kv_print(kv);
+	kv_free(kv);
+}
+
+/*
+ * The budget in a few sentences: how long until this peer's death is
+ * noticed, for the ways it can die, and by what.
+ */
+static void
+render_budget_words(const json_t *b)
+{
+	static const struct {
+		const char	*mode;
+		const char	*key;
+		const char	*words;
+	} lines[] = {
+		{ "idle", "idle death", "if the peer dies while the "
+		    "connection is idle" },
+		{ "busy", "busy death", "if it dies with our data "
+		    "unacknowledged" },
+		{ "zero_window", "stops reading", "if it stays up but stops "
+		    "reading" },
+		{ "syn_sent", "reconnect", "if it is gone when we connect "
+		    "again" },
+	};
+	const json_t	*m;
+	struct kv	*kv = kv_new();
+	char		 t[32];
+	size_t		 i, j;
+
+	output_section("The budget in words");
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		json_array_foreach(json_object_get(b, "modes"), j, m) {
+			if (strcmp(str(m, "mode"), lines[i].mode) != 0)
+				continue;
+			if (num(m, "detect_ms") < 0)
+				kv_add(kv, lines[i].key, COLOR_YELLOW, "%s, "
+				    "nothing notices", lines[i].words);
+			else
+				kv_add(kv, lines[i].key, COLOR_NONE, "%s, %s "
+				    "notices after %s: %s", lines[i].words,
+				    str(m, "technique"), output_ms(num(m,
+				    "detect_ms"), t, sizeof(t)),
+				    str(m, "cause"));
+		}
+	}
 	kv_print(kv);
 	kv_free(kv);
 }
@@ -260,8 +307,10 @@ probe_render(const json_t *root)
 		render_techniques(json_object_get(root, "techniques"));
 	if (json_object_get(root, "close") != NULL)
 		render_close(json_object_get(root, "close"));
-	if (json_object_get(root, "budget") != NULL)
+	if (json_object_get(root, "budget") != NULL) {
 		explain_budget_render(json_object_get(root, "budget"),
 		    "Socket options, as the kernel reads them back");
+		render_budget_words(json_object_get(root, "budget"));
+	}
 	render_result(json_object_get(root, "result"));
 }

@@ -48,7 +48,7 @@ expect_json result.exit 0
 ctl probe "127.0.0.1:$PEER_PORT"
 expect_rc "probe echo" 0
 for section in Target Handshake TCP_INFO Techniques Close \
-    'Worst case to detect a dead peer' Result; do
+    'Worst case to detect a dead peer' 'The budget in words' Result; do
 	expect_out "^$section\$"
 done
 expect_out '^  result +connected$'
@@ -58,6 +58,19 @@ if grep -q "$(printf '\033')" "$OUT"; then
 	fail "colour escapes in a pipe"
 fi
 [ ! -s "$ERR" ] || fail "stderr not empty: $(cat "$ERR")"
+
+# The options reach the socket and its budget.
+ctl probe --json --keepalive off --user-timeout 0 --syn-retries 2 \
+    "127.0.0.1:$PEER_PORT"
+expect_rc "probe without keepalive" 0
+expect_json techniques.keepalive.effective.enabled false
+expect_json techniques.user_timeout.effective.user_timeout_ms 0
+expect_json budget.options.keepalive false
+expect_json budget.options.syn_retries 2
+expect_json budget.modes.mode=idle.detect_ms null
+expect_json budget.modes.mode=syn_sent.detect_ms 7000
+ctl probe --keepalive off "127.0.0.1:$PEER_PORT"
+expect_out '^  idle death +if the peer dies while the connection is idle, nothing notices$'
 
 # --listen-self brings its own echo peer.
 ctl probe --listen-self --json

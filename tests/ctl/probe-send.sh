@@ -20,6 +20,7 @@ expect_json techniques.write.reply.matched true
 expect_json techniques.write.reply.bytes 6
 expect_json techniques.write.reply.data 'PING\r\n'
 expect_json techniques.write.reply.cause none
+expect_json techniques.write.reply.detail 'the reply starts with "PING\r"'
 expect_json close.outcome time_wait
 expect_json result.health up
 
