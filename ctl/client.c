@@ -52,6 +52,8 @@ static void	 client_render(const char *, json_t *);
 static int	 client_watch(struct client *, const struct ctl *);
 static const char *client_str(const json_t *, const char *);
 static json_t	*client_response(struct client *, const char *);
+static void	 client_status_render(const json_t *);
+static int	 client_status(const char *, const json_t *);
 
 static void
 client_sigint(int sig)
@@ -221,13 +223,57 @@ client_response(struct client *c, const char *verb)
 	return resp;
 }
 
+/* status: one line per monitored connection. */
+static void
+client_status_render(const json_t *resp)
+{
+	static const struct column cols[] = {
+		{ "NAME", "name", 0 },
+		{ "PEER", "peer", 0 },
+		{ "HEALTH", "health", COL_HEALTH },
+		{ "STATE", "tcp_state", 0 },
+		{ "RTT", "rtt_us", COL_US },
+		{ "RETRANS", "total_retrans", 0 },
+		{ "CAUSE", "last_cause", COL_CAUSE },
+		{ "BY", "last_technique", 0 },
+		{ "SINCE", "since", 0 },
+	};
+
+	output_table(cols, sizeof(cols) / sizeof(cols[0]),
+	    json_object_get(resp, "targets"));
+}
+
+/*
+ * The exit status a response means: 1 when status lists a connection
+ * that is down, or show's target is down.
+ */
+static int
+client_status(const char *verb, const json_t *resp)
+{
+	const json_t	*t;
+	size_t		 i;
+
+	if (strcmp(verb, CTL_CMD_STATUS) == 0) {
+		json_array_foreach(json_object_get(resp, "targets"), i, t)
+			if (strcmp(client_str(t, "health"), "down") == 0)
+				return EXIT_DOWN;
+	} else if (strcmp(verb, CTL_CMD_SHOW) == 0) {
+		t = json_object_get(resp, "target");
+		if (strcmp(client_str(t, "health"), "down") == 0)
+			return EXIT_DOWN;
+	}
+	return EXIT_OK;
+}
+
 /* A response for people: the verb's renderer, or the generic one. */
 static void
 client_render(const char *verb, json_t *resp)
 {
 	struct kv	*kv;
 
-	if (strcmp(verb, CTL_CMD_EXPLAIN) == 0) {
+	if (strcmp(verb, CTL_CMD_STATUS) == 0)
+		client_status_render(resp);
+	else if (strcmp(verb, CTL_CMD_EXPLAIN) == 0) {
 		output_section("Target");
 		kv = kv_new();
 		kv_add(kv, "name", COLOR_NONE, "%s",
@@ -299,6 +345,7 @@ client_main(struct ctl *ctl, int argc, char **argv)
 		goto done;
 	}
 	resp = client_response(&c, argv[0]);
+	status = client_status(argv[0], resp);
 	if (ctl->json)
 		output_json(resp);
 	else {

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "sockprobe.h"
+#include "proto.h"
 #include "sockprobectl.h"
 
 struct kv_entry {
@@ -167,6 +168,26 @@ output_cause_color(const char *cause)
 	}
 }
 
+/* Green for up, yellow for degraded, red for down. */
+enum color
+output_health_color(const char *health)
+{
+	enum health	h;
+
+	if (health == NULL || proto_health_parse(health, &h) == -1)
+		return COLOR_NONE;
+	switch (h) {
+	case HEALTH_UP:
+		return COLOR_GREEN;
+	case HEALTH_DEGRADED:
+		return COLOR_YELLOW;
+	case HEALTH_DOWN:
+		return COLOR_RED;
+	default:
+		return COLOR_NONE;
+	}
+}
+
 /* Microseconds for people: "0.061 ms", "204 ms", "12.500 ms", "1.250 s". */
 char *
 output_us(int64_t us, char *buf, size_t len)
@@ -271,6 +292,8 @@ output_table(const struct column *cols, size_t ncols, const json_t *rows)
 				col = COLOR_BOLD;
 			else if (cols[c].flags & COL_CAUSE)
 				col = output_cause_color(s);
+			else if (cols[c].flags & COL_HEALTH)
+				col = output_health_color(s);
 			if (c > 0)
 				fputs("  ", stdout);
 			put_padded(s, width[c], right[c], col, c + 1 == ncols);

@@ -263,9 +263,10 @@ probe_resolve(struct probe *p, const char *host, uint16_t port)
 	    "addresses", addrs, "error", rc == 0 ? "" : gai_strerror(rc)));
 	json_object_set_new(p->root, "resolve", r);
 	if (rc != 0) {
+		snprintf(buf, sizeof(buf), "%s: %s", host, gai_strerror(rc));
 		probe_fail(p, xjson(json_pack("{s:s, s:s, s:s, s:s, s:s}",
 		    "technique", "connect", "cause", "local", "error", "",
-		    "tcp_state", "UNKNOWN", "detail", gai_strerror(rc))));
+		    "tcp_state", "UNKNOWN", "detail", buf)));
 		return NULL;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {

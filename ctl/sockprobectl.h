@@ -94,6 +94,7 @@ struct column {
 #define COL_CAUSE	0x04			/* coloured by severity */
 #define COL_LEFT	0x08			/* numbers left-aligned too */
 #define COL_RIGHT	0x10			/* right-aligned, any type */
+#define COL_HEALTH	0x20			/* coloured as a health */
 };
 
 struct kv;
@@ -104,6 +105,7 @@ void		 output_section(const char *);
 void		 output_table(const struct column *, size_t, const json_t *);
 void		 output_generic(json_t *);
 enum color	 output_cause_color(const char *);
+enum color	 output_health_color(const char *);
 const char	*output_value(const json_t *, int, char *, size_t);
 char		*output_us(int64_t, char *, size_t);
 char		*output_ms(int64_t, char *, size_t);
