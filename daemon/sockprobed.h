@@ -25,6 +25,14 @@
 #include "sockprobe.h"
 #include "proto.h"
 
+/* glibc's <sys/queue.h> lacks the _SAFE iterators. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)			\
+	for ((var) = TAILQ_FIRST(head);					\
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);	\
+	    (var) = (tvar))
+#endif
+
 #define MS_SECOND	1000ULL
 #define MS_MINUTE	(60 * MS_SECOND)
 #define MS_HOUR		(60 * MS_MINUTE)
@@ -198,6 +206,7 @@ struct sockprobed {
 	struct event		*ev_poll;	/* TCP_INFO sweep */
 	struct event		*ev_watchdog;
 	uint64_t		 epipe_total;	/* EPIPEs seen (SIGPIPE ignored) */
+	struct pollq		*pollqs;	/* target.c: TCP_INFO queues */
 	uint64_t		 reloads, reload_failures;
 	struct timespec		 started;	/* CLOCK_REALTIME */
 	bool			 stopping;
@@ -226,14 +235,21 @@ struct hevent {
 
 #define HISTORY_LEN	8
 
+/* health.src_path when any source's good verdict counts toward rise. */
+#define HEALTH_SRC_ANY	0xff
+
 /*
  * The health model of one monitored connection: the state, hysteresis
- * counters for rise/fall, and the last events.
+ * counters for rise/fall, and the last events.  Good verdicts count
+ * only when they come from the source (path and technique) of the last
+ * bad one: a healthy TCP_INFO poll says nothing of failing fresh checks.
  */
-struct health {
+struct hstate {
 	enum health	state;
 	uint32_t	good_streak;	/* consecutive good verdicts */
 	uint32_t	bad_streak;	/* consecutive bad verdicts */
+	uint8_t		src_path;	/* enum path, or HEALTH_SRC_ANY */
+	uint8_t		src_tech;	/* enum sp_technique */
 	struct timespec	since;		/* CLOCK_REALTIME of the last change */
 	uint8_t		last_cause;	/* of the last non-ok verdict */
 	uint8_t		last_technique;
@@ -260,42 +276,73 @@ struct tcp_snapshot {
 };
 
 struct fresh;				/* a fresh check in progress */
+struct dnsreq;				/* a name lookup in progress */
+struct pollq;				/* targets due for TCP_INFO */
+
+/* Where a monitored connection is in its life. */
+enum target_phase {
+	PHASE_IDLE = 0,			/* not started */
+	PHASE_RESOLVING,		/* evdns lookup running */
+	PHASE_CONNECTING,		/* nonblocking connect running */
+	PHASE_CONNECTED,		/* held: every technique applies */
+	PHASE_WAITING,			/* outbound: reconnect scheduled */
+	PHASE_GONE			/* inbound: dead, remembered */
+};
 
 /*
  * A monitored connection: an outbound [target], or a peer accepted on a
- * [listen] and named LISTENER/ADDR:PORT.
+ * [listen] and named LISTENER/ADDR:PORT.  Kept compact: no buffers, the
+ * probe payload is read from the conf, per-attempt objects (fresh, dns)
+ * exist only while they run.
  */
 struct target {
 	TAILQ_ENTRY(target)	 entry;
+	TAILQ_ENTRY(target)	 qentry;	/* pollq, or listener's gone */
 	struct sockprobed	*sd;
 	enum target_kind	 kind;
+	enum target_phase	 phase;
 	char			*name;
 	struct target_conf	*conf;		/* owned if outbound */
 	struct listener		*listener;	/* inbound: where it came from */
-	struct sockaddr_storage	 peer;		/* resolved peer */
-	socklen_t		 peerlen;
+	struct pollq		*pollq;		/* NULL: not polled */
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}			 peer;		/* resolved peer */
+	socklen_t		 peerlen;	/* 0: not resolved */
 	char			 peer_str[INET6_ADDRSTRLEN + 8];
 	int			 fd;		/* -1 when not connected */
-	struct event		*ev_read;
-	struct event		*ev_timer;	/* earliest deadline */
-	struct health		 health;
+	struct event		*ev_read;	/* held fd: connect, read, write */
+	struct event		*ev_timer;	/* earliest deadline, lazily */
+	struct dnsreq		*dns;
+	struct hstate		 health;
 	struct tcp_snapshot	 tcp;
 	struct fresh		*fresh;
+	uint64_t		 connect_started; /* CLOCK_MONOTONIC, us */
 	/* Deadlines on CLOCK_MONOTONIC in ms, 0 when not armed. */
 	uint64_t		 connect_deadline;
-	uint64_t		 connect_started;
 	uint64_t		 next_probe;
 	uint64_t		 reply_deadline;
+	uint64_t		 drain_deadline;
 	uint64_t		 reconnect_at;
 	uint64_t		 next_check;
 	uint64_t		 next_poll;
 	uint64_t		 zero_window_since;
 	uint64_t		 sendq_since;
 	uint64_t		 gone_at;	/* inbound: when it died */
+	uint64_t		 fresh_at;	/* last fresh check ended */
+	uint64_t		 bytes_written;	/* accepted by send() */
+	uint64_t		 drain_need;	/* must be acked by drain_deadline */
+	uint64_t		 events_total;
 	uint32_t		 backoff_ms;	/* next reconnect delay */
 	uint32_t		 connect_us;	/* last handshake */
-	size_t			 reply_got;	/* bytes of probe_expect seen */
-	uint64_t		 events_total;
+	uint32_t		 stall_acked;	/* bytes_acked when stall began */
+	uint16_t		 out_off;	/* payload bytes of this probe sent */
+	uint16_t		 reply_got;	/* bytes of probe_expect seen */
+	uint8_t			 fresh_cause;	/* of the last fresh check */
+	bool			 out_pending;	/* probe partly queued: EV_WRITE */
+	bool			 reply_wait;	/* a reply to the probe is due */
 	bool			 removed;	/* remove/reload: freeing soon */
 };
 
@@ -308,7 +355,8 @@ struct listener {
 	struct event		*ev_accept;
 	struct event		*ev_resume;	/* after EMFILE */
 	uint64_t		 accepted;
-	size_t			 npeers;
+	size_t			 npeers;	/* inbound targets, live or gone */
+	TAILQ_HEAD(, target)	 gone;		/* dead peers, oldest first */
 };
 
 /* log.c */
@@ -337,26 +385,73 @@ uint64_t now_ms(void);			/* CLOCK_MONOTONIC */
 int	 sockprobed_reload(struct sockprobed *, struct conf_errors *);
 
 /* target.c */
+/* A target for tc (which it then owns), appended to sd->targets. */
 struct target *target_new(struct sockprobed *, struct target_conf *);
 void	 target_start(struct target *);
+/* The caller has taken t off sd->targets (TAILQ_REMOVE) first. */
 void	 target_free(struct target *);
+/* TAILQ_REMOVE from sd->targets and target_free(): for `remove`. */
+void	 target_remove(struct target *);
+/* By name; a live inbound peer wins over a remembered one. */
 struct target *target_find(struct sockprobed *, const char *);
 /* Adopt an accepted fd as an inbound target (listen.c). */
 struct target *target_adopt(struct listener *, int,
 	    const struct sockaddr *, socklen_t);
 /* The TCP_INFO sweep over every held connection. */
 void	 target_poll_all(struct sockprobed *);
+uint64_t target_clock_us(void);		/* CLOCK_MONOTONIC in us */
+/* Whether the held connection is established. */
+bool	 target_held(const struct target *);
+/* The peer as shown: resolved, else as configured. */
+const char *target_peer(const struct target *);
+/* Random delay in [0, range] for jitter. */
+uint64_t target_jitter(uint64_t);
+bool	 target_tech_on(const struct target *, enum sp_technique);
+/* Whether probe_payload is sent, and whether each probe awaits a reply. */
+bool	 target_sends(const struct target *);
+bool	 target_waits_reply(const struct target *);
+void	 target_detail(struct sp_verdict *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 target_timer_arm(struct target *);
+/*
+ * The single exit of a connection or connection attempt: close, free the
+ * per-attempt state, record the event, schedule the retry.
+ */
+void	 target_done(struct target *, const struct sp_verdict *);
+
+/* target_json.c */
 json_t	*target_status_json(const struct target *);
 json_t	*target_show_json(struct target *);
 
+/* held.c */
+/* Hold an established connection: options, events, polls, probes. */
+void	 held_watch(struct target *, const struct sp_verdict *);
+/* The held connection's due deadlines, from the target's timer. */
+void	 held_timer(struct target *, uint64_t);
+void	 held_poll_all(struct sockprobed *);
+void	 held_poll_leave(struct target *);
+void	 held_poll_gc(struct sockprobed *);
+
+/* fresh.c */
+/* Start a fresh connect check of an outbound target (from its timer). */
+void	 fresh_start(struct target *);
+void	 fresh_free(struct fresh *);
+/* Whether the last fresh check succeeded recently. */
+bool	 fresh_recent_ok(const struct target *);
+
 /* health.c */
-void	 health_init(struct health *);
-void	 health_clear(struct health *);
+void	 health_init(struct hstate *);
+void	 health_clear(struct hstate *);
 /*
  * A verdict from one technique on one path: counts it toward rise/fall,
- * changes the state when due, logs and broadcasts the event.
+ * changes the state when due, logs and broadcasts the event.  Returns
+ * the state afterwards.  The severity is the cause's own.
  */
-void	 health_update(struct target *, enum path, const struct sp_verdict *);
+enum health health_update(struct target *, enum path,
+	    const struct sp_verdict *);
+/* The same with the severity given: a fresh failure is only degraded. */
+enum health health_judge(struct target *, enum path,
+	    const struct sp_verdict *, enum sp_severity);
 /* Force a state (connecting at start, down at removal) with an event. */
 void	 health_set(struct target *, enum health, enum path,
 	    const struct sp_verdict *);
@@ -365,6 +460,7 @@ json_t	*health_event_json(const struct target *, const struct hevent *,
 json_t	*health_history_json(const struct target *);
 
 /* listen.c */
+/* Bind and accept for tc, which it owns from then on, even on failure. */
 int	 listener_start(struct sockprobed *, struct target_conf *);
 void	 listener_free(struct listener *);
 /* Inbound targets whose peer is gone for forget_after are freed. */
