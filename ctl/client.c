@@ -169,7 +169,8 @@ client_line(struct client *c, int timeout_ms)
 		c->consumed = 0;
 	}
 	for (;;) {
-		if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		if (c->len > 0 &&
+		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
 			*nl = '\0';
 			c->consumed = (size_t)(nl - c->buf) + 1;
 			return c->buf;
@@ -208,8 +209,9 @@ static json_t *
 client_response(struct client *c, const char *verb)
 {
 	json_error_t	 jerr;
-	json_t		*resp, *e;
+	json_t		*resp, *e, *m;
 	char		*line;
+	size_t		 i;
 
 	if ((line = client_line(c, CLIENT_TIMEOUT_MS)) == NULL)
 		errx(EXIT_USAGE, "%s: closed without an answer", c->path);
@@ -217,8 +219,13 @@ client_response(struct client *c, const char *verb)
 		errx(EXIT_USAGE, "%s: bad response: %s", c->path, jerr.text);
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		e = json_object_get(resp, "error");
-		errx(EXIT_USAGE, "%s: %s: %s", verb, client_str(e, "code"),
-		    client_str(e, "message"));
+		/* A refused reload: each FILE:LINE message, as sockprobed -n. */
+		json_array_foreach(json_object_get(resp, "errors"), i, m)
+			fprintf(stderr, "%s\n", json_string_value(m) != NULL ?
+			    json_string_value(m) : "-");
+		errx(strcmp(client_str(e, "code"), CTL_ERR_RELOAD_FAILED) ==
+		    0 ? EXIT_DOWN : EXIT_USAGE, "%s: %s: %s", verb,
+		    client_str(e, "code"), client_str(e, "message"));
 	}
 	return resp;
 }
