@@ -223,9 +223,8 @@ client_response(struct client *c, const char *verb)
 		json_array_foreach(json_object_get(resp, "errors"), i, m)
 			fprintf(stderr, "%s\n", json_string_value(m) != NULL ?
 			    json_string_value(m) : "-");
-		errx(strcmp(client_str(e, "code"), CTL_ERR_RELOAD_FAILED) ==
-		    0 ? EXIT_DOWN : EXIT_USAGE, "%s: %s: %s", verb,
-		    client_str(e, "code"), client_str(e, "message"));
+		errx(EXIT_USAGE, "%s: %s: %s", verb, client_str(e, "code"),
+		    client_str(e, "message"));
 	}
 	return resp;
 }
