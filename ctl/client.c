@@ -210,7 +210,7 @@ client_response(struct client *c, const char *verb)
 {
 	json_error_t	 jerr;
 	json_t		*resp, *e, *m;
-	char		*line;
+	char		*line, msg[1024];
 	size_t		 i;
 
 	if ((line = client_line(c, CLIENT_TIMEOUT_MS)) == NULL)
@@ -223,8 +223,10 @@ client_response(struct client *c, const char *verb)
 		json_array_foreach(json_object_get(resp, "errors"), i, m)
 			fprintf(stderr, "%s\n", json_string_value(m) != NULL ?
 			    json_string_value(m) : "-");
-		errx(EXIT_USAGE, "%s: %s: %s", verb, client_str(e, "code"),
+		snprintf(msg, sizeof(msg), "%s: %s", client_str(e, "code"),
 		    client_str(e, "message"));
+		json_decref(resp);
+		errx(EXIT_USAGE, "%s: %s", verb, msg);
 	}
 	return resp;
 }

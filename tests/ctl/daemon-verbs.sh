@@ -97,3 +97,10 @@ grep -q 'closed without an answer' "$ERR" || fail "no message: $(cat "$ERR")"
 fake_daemon 'this is not JSON'
 ctl -s "$sock" status
 expect_rc "a garbled answer" 2
+
+fake_daemon '{"ok": false, "error": {"code": "reload_failed", "message": "2 errors"}, "errors": ["/etc/sockprobe.ini:3: [target db] address: expected host:port", "/etc/sockprobe.ini:9: unknown section [foo]"]}'
+ctl -s "$sock" reload
+expect_rc "a refused reload" 2
+grep -q '^/etc/sockprobe.ini:3: \[target db\] address: expected host:port$' \
+    "$ERR" || fail "reload error line missing: $(cat "$ERR")"
+grep -q 'reload: reload_failed: 2 errors' "$ERR" || fail "no reload summary"
