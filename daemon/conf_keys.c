@@ -507,11 +507,13 @@ void
 conf_key_copy(size_t idx, struct target_conf *dst,
     const struct target_conf *src)
 {
-	const struct conf_key	*k = &target_keys[idx];
+	const struct conf_key	*k;
 	char			 buf[4 * PAYLOAD_MAX + 1], errbuf[128];
 
+	/* Callers walk CONF_NKEYS slots; only the first NTARGET_KEYS exist. */
 	if (idx >= NTARGET_KEYS)
 		return;
+	k = &target_keys[idx];
 	switch (k->type) {
 	case CONF_STRING:
 	case CONF_ADDRESS:
