@@ -494,8 +494,9 @@ arg_budget_opts(struct args *a, struct sp_budget_opts *o)
 }
 
 /*
- * A target's options for the budget: read from its socket while it has
- * one (the kernel's truth, RTO included), else from its settings.
+ * A target's options for the budget: read from its held socket once it
+ * is established (the kernel's truth, RTO included; the options are set
+ * then), else from its settings.
  */
 static void
 target_budget_opts(const struct target *t, struct sp_budget_opts *o,
@@ -504,7 +505,7 @@ target_budget_opts(const struct target *t, struct sp_budget_opts *o,
 	const struct target_conf	*c = t->conf;
 
 	memset(o, 0, sizeof(*o));
-	if (t->fd != -1 && sp_budget_opts_read(t->fd, o) == 0) {
+	if (target_held(t) && sp_budget_opts_read(t->fd, o) == 0) {
 		*source = "socket";
 		return;
 	}
@@ -703,7 +704,6 @@ cmd_remove(struct sockprobed *sd, const struct client_cred *cred,
 	struct args	 a = { .req = req };
 	struct target	*t;
 	const char	*name;
-	json_t		*resp;
 
 	if (arg_string(&a, "name", true, TARGET_NAME_MAX, &name) == -1)
 		return commands_bad(&a);
@@ -713,13 +713,11 @@ cmd_remove(struct sockprobed *sd, const struct client_cred *cred,
 	if (t->kind != TARGET_OUTBOUND)
 		return commands_error(CTL_ERR_BAD_ARGUMENT, "%s: a peer "
 		    "accepted on a [listen], not a target", name);
-	/* The name dies with the target: answer first. */
-	resp = json_pack("{s:b, s:s}", "ok", 1, "removed", name);
 	log_info("control: uid %u pid %d: removed target %s",
 	    (unsigned)cred->uid, (int)cred->pid, name);
-	TAILQ_REMOVE(&sd->targets, t, entry);
-	target_free(t);
-	return resp;
+	/* Its "down: removed" event goes to watchers before this answer. */
+	target_remove(t);
+	return json_pack("{s:b, s:s}", "ok", 1, "removed", name);
 }
 
 /*
