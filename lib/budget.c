@@ -546,6 +546,7 @@ int
 sp_budget_opts_read(int fd, struct sp_budget_opts *o)
 {
 	struct sp_tcp_info	ti;
+	struct sp_kernel	k;
 	struct timeval		rcv, snd;
 	int			ka, idle, intvl, cnt, syn, linger2;
 	uint32_t		ut;
@@ -573,8 +574,14 @@ sp_budget_opts_read(int fd, struct sp_budget_opts *o)
 	o->keepalive_interval_s = intvl > 0 ? (uint32_t)intvl : 0;
 	o->keepalive_count = cnt > 0 ? (uint32_t)cnt : 0;
 	o->user_timeout_ms = ut;
-	o->syn_retries = syn;
-	o->linger2_s = linger2;
+	/*
+	 * Unset, TCP_SYNCNT and TCP_LINGER2 read back as the sysctls; the
+	 * model then names the sysctl, not an option nobody set.
+	 */
+	if (sp_kernel_read(NULL, &k) == -1)
+		sp_kernel_defaults(&k);
+	o->syn_retries = syn == k.syn_retries ? 0 : syn;
+	o->linger2_s = linger2 == k.fin_timeout_s ? 0 : linger2;
 	o->recv_timeout_ms = timeval_ms(&rcv);
 	o->send_timeout_ms = timeval_ms(&snd);
 	/* Before the handshake the RTO is the SYN's 1 s, not the path's. */
