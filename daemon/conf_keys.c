@@ -228,21 +228,24 @@ const char *
 conf_key_unknown(const char *name, enum section_kind kind, char *buf,
     size_t len)
 {
-	int	idx;
+	const struct conf_key	*k = NULL;
+	size_t			 i;
 
-	if (kind != SECTION_DAEMON &&
-	    conf_target_key(name, SECTION_TARGET, &idx) != NULL)
-		(void)snprintf(buf, len, "%s: only valid in [target] and "
-		    "[defaults] (it concerns outbound connections)", name);
-	else if (kind != SECTION_DAEMON &&
-	    conf_target_key(name, SECTION_LISTEN, &idx) != NULL)
-		(void)snprintf(buf, len, "%s: only valid in [listen]%s", name,
-		    strcmp(name, "bind") == 0 ? "" : " and [defaults]");
-	else if (kind == SECTION_DEFAULTS &&
-	    conf_target_key(name, SECTION_TARGET, &idx) != NULL)
-		(void)snprintf(buf, len, "%s: only valid in [target]", name);
-	else
+	if (kind != SECTION_DAEMON)
+		for (i = 0; i < NTARGET_KEYS; i++)
+			if (strcmp(target_keys[i].name, name) == 0)
+				k = &target_keys[i];
+	if (k == NULL) {
 		(void)snprintf(buf, len, "unknown key %s", name);
+		return buf;
+	}
+	(void)snprintf(buf, len, "%s: only valid in %s%s%s%s", name,
+	    (k->sections & IN_TARGET) ? "[target]" : "[listen]",
+	    (k->sections & IN_DEFAULTS) ? " and [defaults]" : "",
+	    (k->sections & IN_TARGET) && (k->sections & IN_DEFAULTS) ?
+	    " (it concerns outbound connections)" : "",
+	    (k->sections & IN_LISTEN) && (k->sections & IN_DEFAULTS) &&
+	    !(k->sections & IN_TARGET) ? " (it concerns listeners)" : "");
 	return buf;
 }
 
@@ -264,6 +267,11 @@ store_string(const struct conf_key *k, void *dst, const char *value,
 	const char	 *errstr;
 	char		 *copy = NULL;
 
+	/* Only [daemon]'s metrics_listen may be empty (off). */
+	if (k->type == CONF_ADDRESS && *value == '\0' && k->sections != 0) {
+		(void)snprintf(errbuf, errlen, "expected host:port");
+		return -1;
+	}
 	if (k->type == CONF_ADDRESS && *value != '\0' &&
 	    conf_address_check(value, &errstr) == -1) {
 		(void)snprintf(errbuf, errlen, "%s", errstr);

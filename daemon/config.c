@@ -206,13 +206,14 @@ conf_target_new(enum section_kind kind, const char *name, int lineno)
 static void
 conf_open_section(struct conf_parse *p, const char *line)
 {
-	char			 sec[256], *end, *name;
+	char			 sec[256], whole[256], *end, *name;
 	struct target_conf	*t, *dup;
 	struct target_confs	*list;
 
 	(void)snprintf(sec, sizeof(sec), "%s", line + 1);
 	if ((end = strchr(sec, ']')) != NULL)
 		*end = '\0';
+	(void)snprintf(whole, sizeof(whole), "%s", sec);
 	p->skip = true;
 	p->cur = NULL;
 	if (strcmp(sec, "daemon") == 0) {
@@ -240,12 +241,12 @@ conf_open_section(struct conf_parse *p, const char *line)
 		list = &p->conf->listens;
 	} else {
 		conf_error(p, p->lineno, "unknown section [%s] (expected "
-		    "daemon, defaults, target NAME or listen NAME)", line + 1);
+		    "daemon, defaults, target NAME or listen NAME)", whole);
 		return;
 	}
 	if (name == NULL || !conf_name_valid(name)) {
 		conf_error(p, p->lineno, "[%s]: needs a name of 1 to %d "
-		    "letters, digits, '_', '.' or '-'", sec, NAME_MAX_LEN);
+		    "letters, digits, '_', '.' or '-'", whole, NAME_MAX_LEN);
 		return;
 	}
 	TAILQ_FOREACH(dup, list, entry) {
@@ -328,9 +329,10 @@ conf_reader(char *str, int num, void *arg)
 			;
 		start += skip;
 		n -= skip;
+		/* n counts the newline; inih needs room for the NUL. */
 		if (n >= (size_t)num - 1) {
 			conf_error(p, p->lineno, "line too long (at most %d "
-			    "characters)", num - 2);
+			    "characters)", num - 3);
 			continue;
 		}
 		memcpy(str, start, n);
