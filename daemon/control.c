@@ -36,6 +36,7 @@
 #define CONTROL_LINGER_MS	1000	/* to flush last words, then close */
 #define CONTROL_PAUSE_MS	1000	/* accept paused after EMFILE */
 #define CONTROL_NGROUPS		64	/* first guess at a peer's groups */
+#define CONTROL_PATH_MAX	sizeof(((struct sockaddr_un *)0)->sun_path)
 
 /* Sent when even the error object cannot be built. */
 #define CONTROL_NOMEM	"{\"ok\":false,\"error\":{\"code\":\"" \
@@ -56,9 +57,9 @@ struct control {
 	struct sockprobed	*sd;
 	int			 fd;
 	bool			 activated;	/* from systemd: not ours */
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 path[CONTROL_PATH_MAX];
 	struct event		*ev_accept;
-	struct event		*ev_resume;	/* accepting again after EMFILE */
+	struct event		*ev_resume;	/* accept again after EMFILE */
 	struct event		*ev_reap;	/* frees dead clients */
 	struct control_clients	 clients;
 	size_t			 nclients;	/* dead ones included */

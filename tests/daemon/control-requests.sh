@@ -26,7 +26,19 @@ WATCH_PID=$!
 EXTRA_PIDS="$WATCH_PID"
 
 # 1. Each bad request costs one error line; the client stays.
-raw 'not json\n{"cmd":"frobnicate"}\n{"cmd":"hello"}\n["hello"]\n{"cmd":"show","name":"nope"}\n{"cmd":"show","name":7}\n{"cmd":"sockets"}\n{"cmd":"add","name":"x y","address":"h:1"}\n{"cmd":"hel\xfflo"}\n{}\n{"cmd":"status"}\n'
+requests='not json
+{"cmd":"frobnicate"}
+{"cmd":"hello"}
+["hello"]
+{"cmd":"show","name":"nope"}
+{"cmd":"show","name":7}
+{"cmd":"sockets"}
+{"cmd":"add","name":"x y","address":"h:1"}
+{"cmd":"hel\xfflo"}
+{}
+{"cmd":"status"}
+'
+raw "$requests"
 expect_eq "answers" 12 "$(wc -l <"$OUT")"
 expect_eq "not JSON" bad_request "$(code 1)"
 expect_match "not JSON, message" 'invalid JSON' "$(field 1 error.message)"

@@ -55,8 +55,8 @@ expect_eq "cause" peer_closed "$(f cause)"
 expect_eq "technique" read "$(f technique)"
 expect_eq "path" held "$(f path)"
 expect_eq "peer" "127.0.0.1:$PEER_PORT" "$(f peer)"
-expect_match "time" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$' \
-    "$(f time)"
+rfc3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z$'
+expect_match "time" "$rfc3339" "$(f time)"
 expect_match "detail" '.' "$(f detail)"
 # One object per line, no "ok" acknowledgement among the events.
 if grep -q '"ok"' "$JW"; then fail "the watch acknowledgement was printed"; fi

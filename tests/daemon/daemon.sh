@@ -40,7 +40,8 @@ daemon_up() {
 start_daemon() {
 	"$SOCKPROBED" -d -c "$CONF" -s "$SOCK" "$@" 2>>"$DLOG" &
 	DAEMON_PID=$!
-	wait_for 10 daemon_up || fail "sockprobed did not come up: $(cat "$DLOG")"
+	wait_for 10 daemon_up ||
+	    fail "sockprobed did not come up: $(cat "$DLOG")"
 }
 
 # stop_daemon: SIGTERM, and it exits 0 within 5 s.

@@ -312,8 +312,9 @@ test_add_bad(void **state)
 		    "name: expected letters" },
 		{ "{\"cmd\":\"add\",\"name\":\"x\\ny\",\"address\":\"h:1\"}",
 		    "name: expected letters" },
-		{ "{\"cmd\":\"add\",\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"address\":\"h:1\"}",
+		{ "{\"cmd\":\"add\",\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+		    "\"address\":\"h:1\"}",
 		    "name: expected 1 to 64 bytes, got 65" },
 		{ "{\"cmd\":\"add\",\"name\":5,\"address\":\"h:1\"}",
 		    "name: expected a string" },
@@ -328,7 +329,8 @@ test_add_bad(void **state)
 		    "\"settings\":\"keepalive_idle=1s\"}",
 		    "settings: expected an object or an array" },
 		{ "{\"cmd\":\"add\",\"name\":\"db\",\"address\":\"h:1\","
-		    "\"settings\":[\"keepalive_idle\"]}", "expected key=value" },
+		    "\"settings\":[\"keepalive_idle\"]}",
+		    "expected key=value" },
 		{ "{\"cmd\":\"add\",\"name\":\"db\",\"address\":\"h:1\","
 		    "\"settings\":[7]}", "expected a \"key=value\" string" },
 		{ "{\"cmd\":\"add\",\"name\":\"db\",\"address\":\"h:1\","
@@ -363,7 +365,8 @@ test_add_bad(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		expect_error_line(bad[i].line, CTL_ERR_BAD_ARGUMENT, bad[i].msg);
+		expect_error_line(bad[i].line, CTL_ERR_BAD_ARGUMENT,
+		    bad[i].msg);
 	/* More settings than any section has keys. */
 	off = (size_t)snprintf(big, sizeof(big), "{\"cmd\":\"add\",\"name\":"
 	    "\"db\",\"address\":\"h:1\",\"settings\":[");

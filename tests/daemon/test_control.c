@@ -634,8 +634,9 @@ child_check(gid_t gid, const gid_t *groups, size_t ngroups, bool want)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
 	char			 buf[4096];
-	const char		*req = "{\"cmd\":\"hello\"}\n{\"cmd\":\"add\","
-				    "\"name\":\"x\",\"address\":\"1.2.3.4:5\"}\n";
+	const char		*req = "{\"cmd\":\"hello\"}\n"
+				    "{\"cmd\":\"add\",\"name\":\"x\","
+				    "\"address\":\"1.2.3.4:5\"}\n";
 	ssize_t			 n;
 	size_t			 len = 0, i, lines = 0;
 	int			 fd;
