@@ -167,14 +167,15 @@ start(struct sockprobed *sd)
 	struct target_conf	*tc;
 	struct timeval		 tv = { 0, 100000 };
 
-	while ((tc = TAILQ_FIRST(&sd->conf->targets)) != NULL) {
-		TAILQ_REMOVE(&sd->conf->targets, tc, entry);
-		target_start(target_new(sd, tc));
-	}
+	/* Listeners first: a target may point at one of our own. */
 	while ((tc = TAILQ_FIRST(&sd->conf->listens)) != NULL) {
 		TAILQ_REMOVE(&sd->conf->listens, tc, entry);
 		if (listener_start(sd, tc) == -1)
 			fatalx("listen %s: cannot start", tc->name);
+	}
+	while ((tc = TAILQ_FIRST(&sd->conf->targets)) != NULL) {
+		TAILQ_REMOVE(&sd->conf->targets, tc, entry);
+		target_start(target_new(sd, tc));
 	}
 	sd->ev_poll = event_new(sd->base, -1, EV_PERSIST, poll_cb, sd);
 	if (sd->ev_poll == NULL || event_add(sd->ev_poll, &tv) == -1)
