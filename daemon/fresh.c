@@ -35,7 +35,7 @@ struct fresh {
 	int		 fd;
 	struct event	*ev;
 	uint64_t	 started_us;
-	uint64_t	 deadline;	/* CLOCK_MONOTONIC ms, of this phase */
+	uint64_t	 deadline;	/* this phase's, CLOCK_MONOTONIC ms */
 	uint32_t	 connect_us;
 	uint16_t	 off;		/* payload bytes sent */
 	uint16_t	 got;		/* probe_expect bytes matched */

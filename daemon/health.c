@@ -160,6 +160,7 @@ health_detail(const struct target *t, enum health to, enum path path,
 	const char	*extra = "";
 
 	if (to == HEALTH_DOWN && path == PATH_HELD &&
+	    v->cause != SP_CAUSE_NONE &&
 	    (from == HEALTH_UP || from == HEALTH_DEGRADED) &&
 	    t->kind == TARGET_OUTBOUND && fresh_recent_ok(t))
 		extra = DETAIL_HELD_LOST;

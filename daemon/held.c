@@ -76,7 +76,15 @@ held_watch(struct target *t, const struct sp_verdict *v)
 		t->next_probe = now + t->conf->probe_interval_ms;
 	held_io_update(t);
 	log_debug("target %s: %s", t->name, v->detail);
-	(void)health_update(t, PATH_HELD, v);
+	/*
+	 * rise counts polls, probes and replies; with none of them the
+	 * connect is the only good verdict there will be.
+	 */
+	if (t->health.state == HEALTH_DOWN && t->pollq == NULL &&
+	    !target_sends(t))
+		health_set(t, HEALTH_UP, PATH_HELD, v);
+	else
+		(void)health_update(t, PATH_HELD, v);
 	target_timer_arm(t);
 }
 
@@ -193,7 +201,8 @@ held_read(struct target *t)
 		    err == EINTR))
 			break;
 		(void)sp_classify_recv(t->fd, n, err, &v);
-		if (!target_tech_on(t, SP_TECH_READ) && v.technique == SP_TECH_READ) {
+		if (!target_tech_on(t, SP_TECH_READ) &&
+		    v.technique == SP_TECH_READ) {
 			v.technique = SP_TECH_TIMEOUT;
 			(void)snprintf(detail, sizeof(detail), "%s", v.detail);
 			target_detail(&v, "while waiting for a reply: %s",
@@ -285,7 +294,8 @@ held_probe(struct target *t)
 		/* An earlier probe still unanswered keeps its deadline. */
 		t->reply_wait = true;
 		t->reply_got = 0;
-		if (target_tech_on(t, SP_TECH_TIMEOUT) && c->recv_timeout_ms > 0)
+		if (target_tech_on(t, SP_TECH_TIMEOUT) &&
+		    c->recv_timeout_ms > 0)
 			t->reply_deadline = now + c->recv_timeout_ms;
 	}
 	if (target_tech_on(t, SP_TECH_TIMEOUT) && c->send_timeout_ms > 0 &&
@@ -405,10 +415,13 @@ held_bad(struct target *t, const struct sp_verdict *v)
 
 	/* The verdict that reaches fall ends the connection: one event. */
 	if (sev == SP_SEVERITY_DOWN &&
-	    t->health.bad_streak + 1 >= t->conf->fall)
+	    t->health.bad_streak + 1 >= t->conf->fall) {
 		target_done(t, v);
-	else
-		(void)health_judge(t, PATH_HELD, v, sev);
+		return;
+	}
+	log_debug("target %s: %s (%s): %s", t->name, sp_cause_name(v->cause),
+	    sp_technique_name(v->technique), v->detail);
+	(void)health_judge(t, PATH_HELD, v, sev);
 }
 
 /*

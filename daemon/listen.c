@@ -105,7 +105,10 @@ listener_bind(struct listener *l)
 	return 0;
 }
 
-/* Start accepting for tc.  tc belongs to the listener, even on failure. */
+/*
+ * Start accepting for tc, which the listener then owns; on failure (-1,
+ * logged) the caller keeps tc.
+ */
 int
 listener_start(struct sockprobed *sd, struct target_conf *tc)
 {
@@ -116,22 +119,23 @@ listener_start(struct sockprobed *sd, struct target_conf *tc)
 	l->conf = tc;
 	l->fd = -1;
 	TAILQ_INIT(&l->gone);
-	if (listener_bind(l) == -1) {
-		listener_free(l);
-		return -1;
-	}
+	if (listener_bind(l) == -1)
+		goto fail;
 	l->ev_accept = event_new(sd->base, l->fd, EV_READ | EV_PERSIST,
 	    listener_accept_cb, l);
 	l->ev_resume = evtimer_new(sd->base, listener_resume_cb, l);
 	if (l->ev_accept == NULL || l->ev_resume == NULL ||
 	    event_add(l->ev_accept, NULL) == -1) {
 		log_warnx("listen %s: accept event", tc->name);
-		listener_free(l);
-		return -1;
+		goto fail;
 	}
 	TAILQ_INSERT_TAIL(&sd->listeners, l, entry);
 	log_info("listen %s: accepting on %s", tc->name, tc->bind);
 	return 0;
+fail:
+	l->conf = NULL;			/* still the caller's */
+	listener_free(l);
+	return -1;
 }
 
 /*
@@ -161,7 +165,8 @@ listener_free(struct listener *l)
 		event_free(l->ev_resume);
 	if (l->fd != -1)
 		(void)close(l->fd);
-	conf_target_release(l->conf);
+	if (l->conf != NULL)
+		conf_target_release(l->conf);
 	free(l);
 }
 

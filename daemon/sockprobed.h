@@ -460,7 +460,7 @@ json_t	*health_event_json(const struct target *, const struct hevent *,
 json_t	*health_history_json(const struct target *);
 
 /* listen.c */
-/* Bind and accept for tc, which it owns from then on, even on failure. */
+/* Bind and accept for tc, which it then owns; on -1 the caller keeps tc. */
 int	 listener_start(struct sockprobed *, struct target_conf *);
 void	 listener_free(struct listener *);
 /* Inbound targets whose peer is gone for forget_after are freed. */

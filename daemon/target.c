@@ -66,8 +66,10 @@ target_sends(const struct target *t)
 
 	if (c->probe_payload.len == 0)
 		return false;
-	return target_tech_on(t, SP_TECH_WRITE) || (target_tech_on(t, SP_TECH_TIMEOUT) &&
-	    (c->recv_timeout_ms > 0 || c->send_timeout_ms > 0));
+	if (target_tech_on(t, SP_TECH_WRITE))
+		return true;
+	return target_tech_on(t, SP_TECH_TIMEOUT) &&
+	    (c->recv_timeout_ms > 0 || c->send_timeout_ms > 0);
 }
 
 /* Whether each probe waits for a reply (a deadline or probe_expect). */
@@ -141,9 +143,10 @@ static void
 target_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in6	*sin6;
 	char				 a[INET6_ADDRSTRLEN];
 
+	sin6 = (const struct sockaddr_in6 *)sa;
 	buf[0] = '\0';
 	if (sa->sa_family == AF_INET &&
 	    inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a)) != NULL)
@@ -456,7 +459,7 @@ target_connect(struct target *t)
 		target_done(t, &v);
 		return;
 	}
-	if (v.cause != SP_CAUSE_NONE) {		/* refused, unreachable */
+	if (v.cause != SP_CAUSE_NONE) {	/* refused, unreachable */
 		target_done(t, &v);
 		return;
 	}
