@@ -389,6 +389,12 @@ held_drain_check(struct target *t)
 	sp_verdict_init(&v);
 	v.tcp_state = t->tcp.state;
 	if (acked >= t->drain_need) {
+		/*
+		 * Good news about sending only: it must not undo a streak
+		 * of unanswered probes, which the same technique reports.
+		 */
+		if (t->health.last_cause != SP_CAUSE_SEND_STALLED)
+			return;
 		sp_verdict_set(&v, SP_TECH_TIMEOUT, SP_CAUSE_NONE, 0);
 		target_detail(&v, "the probe was acknowledged within "
 		    "send_timeout");
