@@ -51,6 +51,8 @@ struct command {
 
 static json_t	*commands_error(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+static size_t	 utf8_len(const unsigned char *);
+static void	 utf8_clean(char *);
 static json_t	*commands_bad(const struct args *);
 static json_t	*commands_ok(json_t *);
 static const struct command *commands_lookup(const char *);
@@ -118,7 +120,12 @@ static const char *const explain_keys[] = {
 
 #define NEXPLAIN_KEYS	(sizeof(explain_keys) / sizeof(explain_keys[0]))
 
-/* {"ok": false, "error": {"code", "message"}}; NULL only without memory. */
+/*
+ * {"ok": false, "error": {"code", "message"}}; NULL only without memory.
+ * The message may quote the client's bytes (jansson's error text, a
+ * name cut at a length): whatever is not UTF-8 becomes '?', or jansson
+ * would refuse to build the string.
+ */
 static json_t *
 commands_error(const char *code, const char *fmt, ...)
 {
@@ -128,8 +135,59 @@ commands_error(const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	utf8_clean(msg);
 	return json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error",
 	    "code", code, "message", msg);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Replace each byte that does not start a valid UTF-8 sequence by '?'. */
+static void
+utf8_clean(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 n;
+
+	while (*p != '\0') {
+		if ((n = utf8_len(p)) == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
 }
 
 /* The bad_argument error for the problem an arg_*() found. */

@@ -172,6 +172,13 @@ test_malformed(void **state)
 	    "sockets");
 	expect_error_line("{\"cmd\":\"metrics\"}", CTL_ERR_UNKNOWN_COMMAND,
 	    "metrics");
+	/* Quoted back: a bad escape's raw bytes, a name cut mid-character.
+	 * The message stays UTF-8 (or jansson could not build it). */
+	expect_error_line("{\"cmd\":\"\\\xcf\xab\"}", CTL_ERR_BAD_REQUEST,
+	    "invalid JSON");
+	expect_error_line("{\"cmd\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaa\xc3\xa9\"}", CTL_ERR_UNKNOWN_COMMAND,
+	    "aaaa?: unknown command");
 	for (i = 0; i < 4096; i++)
 		deep[i] = '[';
 	deep[i] = '\0';
