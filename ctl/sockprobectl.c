@@ -112,7 +112,7 @@ static const struct ctl_option options[] = {
 	    "keepalive idle,interval,count, \"on\" for the\nkernel's "
 	    "values or \"off\" (probe: 10s,2s,3)" },
 	{ "user-timeout", 'U', "DUR",	OPT_SOCKET,
-	    "TCP_USER_TIMEOUT, 0 for off (probe: 10s)" },
+	    "TCP_USER_TIMEOUT, 0 for off (probe: 16s)" },
 	{ "syn-retries", 'y', "N",	OPT_SOCKET,
 	    "TCP_SYNCNT, 1..127 (default: tcp_syn_retries)" },
 	{ "timeout",	't', "DUR",	OPT_PROBE,

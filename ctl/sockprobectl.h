@@ -65,7 +65,7 @@ struct ctl {
 #define PROBE_KEEPALIVE_IDLE_S		10
 #define PROBE_KEEPALIVE_INTERVAL_S	2
 #define PROBE_KEEPALIVE_COUNT		3
-#define PROBE_USER_TIMEOUT_MS		10000
+#define PROBE_USER_TIMEOUT_MS		16000
 #define PROBE_TIMEOUT_MS		5000
 
 /* sockprobectl.c */

@@ -69,8 +69,9 @@ static const struct conf_key target_keys[] = {
 	    32767 * MS_SECOND, IN_ALL, "2s" },
 	{ "keepalive_count", CONF_UINT, T(keepalive_count), 1, 127, IN_ALL,
 	    "3" },
+	/* idle + interval x count: agrees with keepalive, bounds busy. */
 	{ "user_timeout", CONF_DURATION, T(user_timeout_ms), 0, MS_DAY,
-	    IN_ALL, "10s" },
+	    IN_ALL, "16s" },
 	{ "send_timeout", CONF_DURATION, T(send_timeout_ms), 0, MS_HOUR,
 	    IN_ALL, "5s" },
 	{ "recv_timeout", CONF_DURATION, T(recv_timeout_ms), 0, MS_HOUR,

@@ -284,8 +284,10 @@ apply_listeners(struct sockprobed *sd, struct conf *nc)
 	}
 	while ((tc = TAILQ_FIRST(&nc->listens)) != NULL) {
 		TAILQ_REMOVE(&nc->listens, tc, entry);
-		if (listener_start(sd, tc) == -1)
+		if (listener_start(sd, tc) == -1) {
 			log_warnx("listen %s: not started", tc->name);
+			conf_target_release(tc);
+		}
 	}
 }
 

@@ -302,16 +302,19 @@ mode_idle(struct budget_ctx *c, struct sp_budget_entry *e)
 		    lsp_secs_format(e->detect_ms, t, sizeof(t)));
 		return;
 	}
-	c->warnings |= SP_WARN_KEEPCNT_OVERRIDDEN;
 	need = (int64_t)o->user_timeout_ms - idle * 1000;
 	ticks = need <= 0 ? 1 : (need + intvl * 1000 - 1) / (intvl * 1000);
+	/* The kernel decides by the user timeout either way; it is a trap
+	 * only when that moves the outcome away from the probe count. */
+	if (ticks != cnt)
+		c->warnings |= SP_WARN_KEEPCNT_OVERRIDDEN;
 	entry_set(e, (idle + ticks * intvl) * 1000, SP_TECH_USER_TIMEOUT,
 	    SP_CAUSE_TIMED_OUT);
 	how(e, "keepalive probes after %lld s idle, every %lld s; "
-	    "TCP_USER_TIMEOUT replaces the count of %lld: gives up at probe "
+	    "TCP_USER_TIMEOUT %s the count of %lld: gives up at probe "
 	    "tick %lld, %s", (long long)idle, (long long)intvl,
-	    (long long)cnt, (long long)ticks,
-	    lsp_secs_format(e->detect_ms, t, sizeof(t)));
+	    ticks != cnt ? "replaces" : "agrees with", (long long)cnt,
+	    (long long)ticks, lsp_secs_format(e->detect_ms, t, sizeof(t)));
 }
 
 /*

@@ -30,7 +30,7 @@ expect_json techniques.keepalive.effective.enabled true
 expect_json techniques.keepalive.effective.idle_s 10
 expect_json techniques.keepalive.effective.interval_s 2
 expect_json techniques.keepalive.effective.count 3
-expect_json techniques.user_timeout.effective.user_timeout_ms 10000
+expect_json techniques.user_timeout.effective.user_timeout_ms 16000
 expect_json techniques.timeout.effective.recv_timeout_ms 2000
 # The close: our FIN first, the peer's FIN back, TIME_WAIT with its timer.
 expect_json close.outcome time_wait
