@@ -206,6 +206,7 @@ health_change(struct target *t, enum health to, enum path path,
 	free(h->last_detail);
 	h->last_detail = xstrdup(detail);
 	t->events_total++;
+	t->sd->status_dirty = true;
 
 	if (t->sd->stopping)
 		return;

@@ -129,7 +129,11 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	stop(sd);
 }
 
-/* The TCP_INFO sweep, every 100 ms; each target keeps its own interval. */
+/*
+ * Every 100 ms: the TCP_INFO sweep (each target keeps its own interval),
+ * forgetting departed inbound peers, and STATUS= when counts changed:
+ * at most ten times a second, however many events came.
+ */
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -139,6 +143,10 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	target_poll_all(sd);
 	listener_forget(sd);
+	if (sd->status_dirty) {
+		sd->status_dirty = false;
+		notify_status(sd);
+	}
 }
 
 static int

@@ -210,6 +210,7 @@ struct sockprobed {
 	uint64_t		 reloads, reload_failures;
 	struct timespec		 started;	/* CLOCK_REALTIME */
 	bool			 stopping;
+	bool			 status_dirty;	/* STATUS= is due */
 };
 
 enum target_kind {
