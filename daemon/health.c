@@ -193,8 +193,9 @@ health_change(struct target *t, enum health to, enum path path,
 	if (h->nhistory < HISTORY_LEN)
 		h->nhistory++;
 
-	log_info("target %s: %s -> %s: %s (%s%s): %s", t->name,
-	    proto_health_name(h->state), proto_health_name(to),
+	log_health(t->name, t->peer_str, sp_cause_name(v->cause),
+	    sp_technique_name(v->technique), "target %s: %s -> %s: %s (%s%s): "
+	    "%s", t->name, proto_health_name(h->state), proto_health_name(to),
 	    sp_cause_name(v->cause), sp_technique_name(v->technique),
 	    path == PATH_FRESH ? ", fresh" : "", detail);
 	h->state = to;

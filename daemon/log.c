@@ -4,10 +4,14 @@
  *
  * Logging to stderr.  Lines carry sd-daemon "<N>" priority prefixes when
  * stderr is not a terminal, so journald and systemd read the level; on a
- * terminal they are plain.
+ * terminal they are plain.  When stderr is journald's own stream, health
+ * events go to the journal directly with fields to match on
+ * (journalctl TARGET=db).
  */
 
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,13 +21,36 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <systemd/sd-journal.h>
+
 #include "sockprobed.h"
 
 static void	log_vwrite(int, const char *, va_list, int)
 		    __attribute__((format(printf, 2, 0)));
 
+static bool	log_journal_stream(void);
+
 static int	log_level = LOG_INFO;
 static bool	log_prefix;
+static bool	log_journal;
+
+/*
+ * systemd sets JOURNAL_STREAM to the device and inode of the stream it
+ * connected to stderr; if stderr is still that stream, journald reads us.
+ */
+static bool
+log_journal_stream(void)
+{
+	const char		*e = getenv("JOURNAL_STREAM");
+	unsigned long long	 dev, ino;
+	struct stat		 st;
+
+	if (e == NULL || sscanf(e, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 /* Decide the line format once, at start. */
 void
@@ -31,6 +58,7 @@ log_init(int level)
 {
 	log_level = level;
 	log_prefix = !isatty(STDERR_FILENO);
+	log_journal = log_journal_stream();
 }
 
 /* Change the level (a reload may). */
@@ -62,6 +90,30 @@ log_vwrite(int pri, const char *fmt, va_list ap, int err)
 		fprintf(stderr, "%s: %s\n", msg, strerror(err));
 	else
 		fprintf(stderr, "%s\n", msg);
+}
+
+/*
+ * A health event at info: to the journal with TARGET=, PEER=, CAUSE= and
+ * TECHNIQUE= when journald reads us, else one plain line.
+ */
+void
+log_health(const char *target, const char *peer, const char *cause,
+    const char *technique, const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	if (LOG_INFO > log_level)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (log_journal && sd_journal_send("MESSAGE=%s", msg,
+	    "PRIORITY=%d", LOG_INFO, "SYSLOG_IDENTIFIER=sockprobed",
+	    "TARGET=%s", target, "PEER=%s", peer, "CAUSE=%s", cause,
+	    "TECHNIQUE=%s", technique, NULL) == 0)
+		return;
+	log_info("%s", msg);
 }
 
 /* A warning with the current errno's text. */
