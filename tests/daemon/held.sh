@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: ISC
+# Copyright (c) 2026 The sockprobe authors
+#
+# Sourced by the held-connection scenarios (tests/daemon/held-*.sh) after
+# tests/common.sh, tests/ctl/ctl.sh and tests/daemon/daemon.sh, and
+# tests/netns/netns.sh when the peer lives in a namespace: watch for the
+# one event a scenario expects with sp-waitevent, read its fields, time
+# it, and clean up the daemon, the peers and the namespace on every path.
+
+: "${WAITEVENT:=$top_builddir/tests/daemon/sp-waitevent}"
+
+EV=
+WATCH_PID=
+WATCH_ALL=
+_held_nwatch=0
+
+# The daemon first (bounded: SIGKILL after 5 s), so it never sees its
+# peers die during cleanup; then what daemon.sh and netns.sh started.
+_held_cleanup() {
+	local i
+	if [ -n "$DAEMON_PID" ]; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null
+		for i in $(seq 100); do
+			kill -0 "$DAEMON_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$DAEMON_PID" 2>/dev/null
+		wait "$DAEMON_PID" 2>/dev/null
+		DAEMON_PID=
+	fi
+	_daemon_cleanup
+	if [ -n "${NS:-}" ]; then netns_destroy; fi
+	return 0
+}
+cleanup_hook=_held_cleanup
+
+# held_netns_create: netns_create, keeping this file's cleanup (which
+# removes the namespace too).
+held_netns_create() {
+	netns_create
+	cleanup_hook=_held_cleanup
+}
+
+# watch_start [-t MS] COND...: watch the daemon in the background for the
+# first event whose members match COND (KEY=VALUE or KEY~TEXT, see
+# waitevent.c), within MS (default 15000); returns once the daemon
+# accepted the watch, so whatever the caller does next is seen.
+watch_start() {
+	local ms=15000 n
+	if [ "${1:-}" = -t ]; then ms=$2; shift 2; fi
+	_held_nwatch=$(( _held_nwatch + 1 ))
+	n=$TEST_TMP/watch.$_held_nwatch
+	WATCH_ALL=$n.all
+	"$WAITEVENT" -t "$ms" -r "$n.ready" -a "$WATCH_ALL" "$SOCK" "$@" \
+	    >"$n.out" 2>"$n.err" &
+	WATCH_PID=$!
+	EXTRA_PIDS="$EXTRA_PIDS $WATCH_PID"
+	wait_for 10 test -e "$n.ready" ||
+	    fail "the watch was not accepted: $(cat "$n.err")"
+}
+
+# watch_wait: the watcher's verdict (bounded by its own deadline); EV is
+# the matching event.  On failure, every event it saw and the log tail.
+watch_wait() {
+	local n=$TEST_TMP/watch.$_held_nwatch rc
+	wait "$WATCH_PID"
+	rc=$?
+	WATCH_PID=
+	[ "$rc" = 0 ] || fail "$(cat "$n.err"); events seen: \
+$(cat "$WATCH_ALL" 2>/dev/null); daemon log: $(tail -n 30 "$DLOG")"
+	EV=$(head -n 1 "$n.out")
+}
+
+# ev KEY: a member of the event EV.
+ev() {
+	printf '%s' "$EV" | "$JSONGET" - "$1"
+}
+
+# expect_event FROM TO CAUSE TECHNIQUE [PATH]: EV is that change.
+expect_event() {
+	expect_eq "event from" "$1" "$(ev from)"
+	expect_eq "event to" "$2" "$(ev to)"
+	expect_eq "event cause" "$3" "$(ev cause)"
+	expect_eq "event technique" "$4" "$(ev technique)"
+	expect_eq "event path" "${5:-held}" "$(ev path)"
+}
+
+# rfc3339_ms TIME: an event's RFC 3339 UTC time as ms since the epoch.
+rfc3339_ms() {
+	date -u -d "$1" +%s%3N
+}
+
+# epoch_ms: now, in the clock of the events' times.
+epoch_ms() {
+	date +%s%3N
+}
+
+# event_after MS_EPOCH: how long after MS_EPOCH the event EV happened.
+event_after() {
+	echo $(( $(rfc3339_ms "$(ev time)") - $1 ))
+}
+
+# expect_latency WHAT T0 MIN MAX: EV happened MIN..MAX ms after T0; the
+# measured value is printed for the log.
+expect_latency() {
+	local ms
+	ms=$(event_after "$2")
+	echo "$TEST_NAME: $1 after $ms ms (bound $3..$4)"
+	expect_between "$1 latency (ms)" "$3" "$4" "$ms"
+}
+
+# show_target NAME: `show NAME --json` into $OUT.
+show_target() {
+	ctl -s "$SOCK" --json show "$1"
+	[ "$RC" = 0 ] || [ "$RC" = 1 ] ||
+	    fail "show $1: exit $RC: $(cat "$ERR")"
+}
+
+# daemon_backend: the event backend the running daemon reports in hello.
+daemon_backend() {
+	printf '{"cmd":"hello"}\n' | "$CTLTOOL" raw "$SOCK" -w 1000 \
+	    >"$TEST_TMP/hello" 2>/dev/null
+	head -n 1 "$TEST_TMP/hello" | "$JSONGET" - backend
+}
+
+# free_port: a loopback TCP port nobody listens on right now (sp-peer
+# reports an ephemeral one and goes away).
+free_port() {
+	local out=$TEST_TMP/free.$RANDOM pid port
+	"$SP_PEER" -l 127.0.0.1:0 -m hold >"$out" &
+	pid=$!
+	wait_for 5 test -s "$out" || fail "sp-peer printed no port"
+	port=$(head -n 1 "$out")
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	echo "$port"
+}
+
+# peer_pid_of: the pid of the last peer start_peer started.
+last_peer_pid() {
+	echo "${PEER_PIDS##* }"
+}
