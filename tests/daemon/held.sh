@@ -46,6 +46,13 @@ held_netns_create() {
 # waitevent.c), within MS (default 15000); returns once the daemon
 # accepted the watch, so whatever the caller does next is seen.
 watch_start() {
+	watch_begin "$@"
+	watch_ready
+}
+
+# watch_begin [-t MS] COND...: the same without waiting, for a watch
+# started before the daemon (it retries connecting until MS).
+watch_begin() {
 	local ms=15000 n
 	if [ "${1:-}" = -t ]; then ms=$2; shift 2; fi
 	_held_nwatch=$(( _held_nwatch + 1 ))
@@ -55,6 +62,11 @@ watch_start() {
 	    >"$n.out" 2>"$n.err" &
 	WATCH_PID=$!
 	EXTRA_PIDS="$EXTRA_PIDS $WATCH_PID"
+}
+
+# watch_ready: the last watch_begin's watch is accepted.
+watch_ready() {
+	local n=$TEST_TMP/watch.$_held_nwatch
 	wait_for 10 test -e "$n.ready" ||
 	    fail "the watch was not accepted: $(cat "$n.err")"
 }
