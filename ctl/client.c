@@ -39,6 +39,7 @@ struct client {
 	size_t		 len;		/* bytes in buf */
 	size_t		 cap;
 	size_t		 consumed;	/* the line returned last */
+	size_t		 scanned;	/* bytes known to hold no newline */
 };
 
 static volatile sig_atomic_t client_interrupted;
@@ -167,16 +168,19 @@ client_line(struct client *c, int timeout_ms)
 		memmove(c->buf, c->buf + c->consumed, c->len - c->consumed);
 		c->len -= c->consumed;
 		c->consumed = 0;
+		c->scanned = 0;
 	}
 	for (;;) {
-		if (c->len > 0 &&
-		    (nl = memchr(c->buf, '\n', c->len)) != NULL) {
+		/* Only new bytes are searched: a large answer stays linear. */
+		if (c->len > c->scanned && (nl = memchr(c->buf + c->scanned,
+		    '\n', c->len - c->scanned)) != NULL) {
 			*nl = '\0';
 			c->consumed = (size_t)(nl - c->buf) + 1;
 			return c->buf;
 		}
+		c->scanned = c->len;
 		if (c->len + 1 >= c->cap) {
-			if (c->cap >= CTL_MAX_OUTPUT)
+			if (c->cap >= CTL_MAX_RESPONSE)
 				errx(EXIT_USAGE, "%s: response line too long",
 				    c->path);
 			c->cap = c->cap == 0 ? 4096 : c->cap * 2;

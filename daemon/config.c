@@ -25,7 +25,7 @@
 #include "sockprobe.h"
 #include "sockprobed.h"
 
-#define CONF_MAX_FILE	(1024 * 1024)
+#define CONF_MAX_FILE	(64 * 1024 * 1024)
 
 struct conf_parse {
 	const char		*name;		/* file name in messages */
@@ -544,7 +544,7 @@ conf_read_file(const char *path, char **text, size_t *len,
 		return -1;
 	}
 	if (st.st_size > CONF_MAX_FILE) {
-		*errstr = "larger than 1 MiB";
+		*errstr = "larger than 64 MiB";
 		fclose(fp);
 		return -1;
 	}

@@ -49,6 +49,7 @@ struct control_client {
 	struct client_cred	 cred;
 	bool			 watching;	/* events are sent to it */
 	bool			 closing;	/* last words queued */
+	bool			 eof;		/* it sent all it will send */
 	bool			 dead;		/* the reaper frees it */
 };
 TAILQ_HEAD(control_clients, control_client);
@@ -82,9 +83,10 @@ static struct control_client *control_client_new(struct control *, int,
 static void	 control_read_cb(struct bufferevent *, void *);
 static void	 control_write_cb(struct bufferevent *, void *);
 static void	 control_event_cb(struct bufferevent *, short, void *);
+static void	 control_serve_eof(struct control_client *);
 static void	 control_request(struct control_client *, const char *,
 		    size_t);
-static int	 control_send(struct control_client *, const json_t *);
+static int	 control_send(struct control_client *, const json_t *, bool);
 static void	 control_last_words(struct control_client *, const char *,
 		    const char *);
 static void	 control_drop(struct control_client *);
@@ -329,7 +331,7 @@ control_broadcast(struct sockprobed *sd, json_t *ev)
 		return;
 	TAILQ_FOREACH(cl, &sd->control->clients, entry)
 		if (cl->watching && !cl->closing && !cl->dead)
-			(void)control_send(cl, ev);
+			(void)control_send(cl, ev, false);
 }
 
 /* A client connects: check the limit, read its credentials, serve it. */
@@ -528,18 +530,25 @@ control_client_new(struct control *c, int fd, const struct client_cred *cred)
 	return cl;
 }
 
-/* Input arrived: answer every whole line; refuse a line over the limit. */
+/*
+ * Input arrived: answer every whole line; refuse a line over the limit.
+ * While a quarter of CTL_MAX_OUTPUT is unread, further requests wait in
+ * the input buffer until the output drains (control_write_cb), so one
+ * client cannot make us hold many large answers at once.
+ */
 static void
 control_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct control_client	*cl = arg;
 	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct evbuffer		*out = bufferevent_get_output(bev);
 	char			*line, msg[64];
 	size_t			 len;
 
 	(void)snprintf(msg, sizeof(msg), "request line longer than %d bytes",
 	    CTL_MAX_LINE);
-	while (!cl->closing && !cl->dead) {
+	while (!cl->closing && !cl->dead &&
+	    evbuffer_get_length(out) <= CTL_MAX_OUTPUT / 4) {
 		if ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) ==
 		    NULL)
 			break;
@@ -554,15 +563,59 @@ control_read_cb(struct bufferevent *bev, void *arg)
 		control_last_words(cl, CTL_ERR_TOO_LONG, msg);
 }
 
-/* The output queue drained: a client with its last words is done. */
+/*
+ * The output queue drained: a client with its last words is done; one
+ * with requests held back by a large answer gets them served now.
+ */
 static void
 control_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct control_client	*cl = arg;
 
-	(void)bev;
 	if (cl->closing)
 		control_drop(cl);
+	else if (cl->eof)
+		control_serve_eof(cl);
+	else if (!cl->dead && evbuffer_get_length(bufferevent_get_input(bev)) >
+	    0)
+		control_read_cb(bev, cl);
+}
+
+/*
+ * A half-closed client: answer what it sent, a large answer at a time,
+ * including a last line without its newline; then close once the
+ * output is out (control_write_cb), or at once if nothing is queued.
+ */
+static void
+control_serve_eof(struct control_client *cl)
+{
+	struct bufferevent	*bev = cl->bev;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	struct timeval		 linger = { CONTROL_LINGER_MS / 1000,
+				    (CONTROL_LINGER_MS % 1000) * 1000 };
+	char			*line;
+	size_t			 len;
+
+	control_read_cb(bev, cl);
+	if (cl->closing || cl->dead)
+		return;
+	/* Lines held back by a large answer wait for it to drain. */
+	if (evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF).pos != -1)
+		return;
+	if ((len = evbuffer_get_length(in)) > 0 && len <= CTL_MAX_LINE &&
+	    (line = malloc(len)) != NULL) {
+		(void)evbuffer_remove(in, line, len);
+		control_request(cl, line, len);
+		free(line);
+	}
+	if (cl->dead)
+		return;
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		control_drop(cl);
+		return;
+	}
+	cl->closing = true;
+	bufferevent_set_timeouts(bev, NULL, &linger);
 }
 
 /*
@@ -573,11 +626,7 @@ static void
 control_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct control_client	*cl = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	struct timeval		 linger = { CONTROL_LINGER_MS / 1000,
-				    (CONTROL_LINGER_MS % 1000) * 1000 };
-	char			*line, msg[64];
-	size_t			 len;
+	char			 msg[64];
 
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) &&
 	    !cl->closing) {
@@ -586,20 +635,10 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 		control_last_words(cl, CTL_ERR_IDLE, msg);
 		return;
 	}
-	/* A last request without its newline still counts at EOF. */
-	if ((what & BEV_EVENT_EOF) && !cl->closing &&
-	    (len = evbuffer_get_length(in)) > 0 && len <= CTL_MAX_LINE &&
-	    (line = malloc(len)) != NULL) {
-		(void)evbuffer_remove(in, line, len);
-		control_request(cl, line, len);
-		free(line);
-	}
-	if ((what & BEV_EVENT_EOF) && !cl->dead &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
-		/* Half-closed: deliver the answers, then close. */
-		cl->closing = true;
+	if ((what & BEV_EVENT_EOF) && !cl->closing && !cl->dead) {
+		cl->eof = true;
 		bufferevent_disable(bev, EV_READ);
-		bufferevent_set_timeouts(bev, NULL, &linger);
+		control_serve_eof(cl);
 		return;
 	}
 	control_drop(cl);
@@ -625,7 +664,7 @@ control_request(struct control_client *cl, const char *line, size_t len)
 			control_drop(cl);
 		return;
 	}
-	if (control_send(cl, resp) == 0 && watch && !cl->watching) {
+	if (control_send(cl, resp, true) == 0 && watch && !cl->watching) {
 		cl->watching = true;
 		/* A watcher may be silent for as long as it likes. */
 		bufferevent_set_timeouts(cl->bev, NULL, NULL);
@@ -634,11 +673,13 @@ control_request(struct control_client *cl, const char *line, size_t len)
 }
 
 /*
- * Queue one object as a line.  Past CTL_MAX_OUTPUT queued bytes the
- * client is not reading: it is dropped and -1 returned.
+ * Queue one object as a line.  A client with CTL_MAX_OUTPUT bytes still
+ * unread is not reading: it is dropped and -1 returned.  An answer
+ * (whole) is queued entire however large (status of many targets); an
+ * event must also fit under the limit.
  */
 static int
-control_send(struct control_client *cl, const json_t *o)
+control_send(struct control_client *cl, const json_t *o, bool whole)
 {
 	struct evbuffer	*out = bufferevent_get_output(cl->bev);
 	char		*s;
@@ -649,7 +690,8 @@ control_send(struct control_client *cl, const json_t *o)
 		return -1;
 	}
 	len = strlen(s);
-	if (evbuffer_get_length(out) + len + 1 > CTL_MAX_OUTPUT) {
+	if (evbuffer_get_length(out) + (whole ? 0 : len + 1) >
+	    CTL_MAX_OUTPUT) {
 		log_info("control: client pid %d uid %u: %zu bytes unread, "
 		    "dropped", (int)cl->cred.pid, (unsigned)cl->cred.uid,
 		    evbuffer_get_length(out));
@@ -685,7 +727,7 @@ control_last_words(struct control_client *cl, const char *code,
 	bufferevent_disable(cl->bev, EV_READ);
 	err = json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code,
 	    "message", message);
-	if (err == NULL || control_send(cl, err) == -1) {
+	if (err == NULL || control_send(cl, err, true) == -1) {
 		json_decref(err);
 		control_drop(cl);
 		return;

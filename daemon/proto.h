@@ -57,7 +57,10 @@
 #define CTL_MAX_LINE		65536		/* bytes per request line */
 #define CTL_MAX_CLIENTS		128		/* connected at once */
 #define CTL_IDLE_MS		60000		/* silence before a drop */
-#define CTL_MAX_OUTPUT		(4 * 1024 * 1024)	/* queued reply bytes */
+#define CTL_MAX_OUTPUT		(4 * 1024 * 1024)	/* unread bytes, then
+							 * a client is dropped */
+/* The longest answer line a client accepts: status of a million targets. */
+#define CTL_MAX_RESPONSE	(1024 * 1024 * 1024)
 
 /* Health of a monitored connection (DESIGN.md). */
 enum health {
