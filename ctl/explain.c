@@ -22,7 +22,6 @@
 #include "sockprobectl.h"
 
 static const char	*explain_mode_label(const char *);
-static json_t		*explain_opt(uint64_t);
 static const char	*explain_opt_text(const json_t *, const char *, int,
 			    const char *, char *, size_t);
 static void		 explain_options_render(const json_t *);
@@ -50,36 +49,6 @@ explain_mode_label(const char *mode)
 		if (mode != NULL && strcmp(mode_labels[i].mode, mode) == 0)
 			return mode_labels[i].label;
 	return mode != NULL ? mode : "-";
-}
-
-/* A setting where 0 means "the kernel's value": null in JSON. */
-static json_t *
-explain_opt(uint64_t v)
-{
-	return v == 0 ? json_null() : json_integer((json_int_t)v);
-}
-
-/*
- * The options a budget was computed for, as JSON; null means the
- * kernel's value (the sysctl), 0 in a timeout means off.
- */
-json_t *
-explain_options_json(const struct sp_budget_opts *o)
-{
-	return xjson(json_pack("{s:b, s:o, s:o, s:o, s:I, s:o, s:o, s:o, "
-	    "s:I, s:I}",
-	    "keepalive", o->keepalive,
-	    "keepalive_idle_s", explain_opt(o->keepalive_idle_s),
-	    "keepalive_interval_s", explain_opt(o->keepalive_interval_s),
-	    "keepalive_count", explain_opt(o->keepalive_count),
-	    "user_timeout_ms", (json_int_t)o->user_timeout_ms,
-	    "syn_retries", explain_opt((uint64_t)(o->syn_retries > 0 ?
-	    o->syn_retries : 0)),
-	    "linger2_s", explain_opt((uint64_t)(o->linger2_s > 0 ?
-	    o->linger2_s : 0)),
-	    "rto_ms", explain_opt(o->rto_ms),
-	    "recv_timeout_ms", (json_int_t)o->recv_timeout_ms,
-	    "send_timeout_ms", (json_int_t)o->send_timeout_ms));
 }
 
 /*
@@ -216,7 +185,7 @@ explain_main(struct ctl *ctl, int argc, char **argv)
 	if (sp_budget_compute(&k, &o, &b) == -1)
 		err(EXIT_DOWN, "budget");
 	root = xjson(proto_budget_json(&b));
-	json_object_set_new(root, "options", explain_options_json(&o));
+	json_object_set_new(root, "options", xjson(proto_budget_opts_json(&o)));
 	if (ctl->json)
 		output_json(root);
 	else

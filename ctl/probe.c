@@ -607,7 +607,7 @@ probe_budget(struct probe *p)
 	if (sp_budget_compute(&p->kernel, &o, &b) == -1)
 		err(EXIT_DOWN, "budget");
 	bj = xjson(proto_budget_json(&b));
-	json_object_set_new(bj, "options", xjson(explain_options_json(&o)));
+	json_object_set_new(bj, "options", xjson(proto_budget_opts_json(&o)));
 	json_object_set_new(p->root, "budget", bj);
 	/* What the kernel alone would do, without our own deadlines. */
 	o.recv_timeout_ms = o.send_timeout_ms = 0;

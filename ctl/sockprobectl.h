@@ -128,7 +128,6 @@ void		 probe_render(const json_t *);
 /* explain.c */
 int		 explain_main(struct ctl *, int, char **);
 void		 explain_budget_render(const json_t *, const char *);
-json_t		*explain_options_json(const struct sp_budget_opts *);
 
 /* kernel.c */
 int		 kernel_main(struct ctl *, int, char **);

@@ -73,8 +73,6 @@ static bool	 key_valid(const char *, size_t);
 static void	 settings_free(char **, size_t);
 static void	 target_budget_opts(const struct target *,
 		    struct sp_budget_opts *, const char **);
-static json_t	*budget_opt(uint64_t);
-static json_t	*budget_opts_json(const struct sp_budget_opts *);
 static json_t	*explain_json(const struct sp_budget_opts *);
 static json_t	*cmd_hello(struct sockprobed *, const struct client_cred *,
 		    const json_t *);
@@ -590,35 +588,6 @@ target_budget_opts(const struct target *t, struct sp_budget_opts *o,
 	o->syn_retries = (int)c->syn_retries;
 }
 
-/* A budget option where 0 means "the kernel's value": null in JSON. */
-static json_t *
-budget_opt(uint64_t v)
-{
-	return v == 0 ? json_null() : json_integer((json_int_t)v);
-}
-
-/*
- * The options a budget was computed for, as sockprobectl's standalone
- * explain prints them: null is the kernel's value, 0 a timeout off.
- */
-static json_t *
-budget_opts_json(const struct sp_budget_opts *o)
-{
-	return json_pack("{s:b, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I}",
-	    "keepalive", o->keepalive,
-	    "keepalive_idle_s", budget_opt(o->keepalive_idle_s),
-	    "keepalive_interval_s", budget_opt(o->keepalive_interval_s),
-	    "keepalive_count", budget_opt(o->keepalive_count),
-	    "user_timeout_ms", (json_int_t)o->user_timeout_ms,
-	    "syn_retries", budget_opt(o->syn_retries > 0 ?
-	    (uint64_t)o->syn_retries : 0),
-	    "linger2_s", budget_opt(o->linger2_s > 0 ?
-	    (uint64_t)o->linger2_s : 0),
-	    "rto_ms", budget_opt(o->rto_ms),
-	    "recv_timeout_ms", (json_int_t)o->recv_timeout_ms,
-	    "send_timeout_ms", (json_int_t)o->send_timeout_ms);
-}
-
 /*
  * {"options", "modes", "warnings"} for options o on this host; the
  * model's defaults stand in when /proc cannot be read.
@@ -637,7 +606,8 @@ explain_json(const struct sp_budget_opts *o)
 		    strerror(errno));
 	if ((resp = proto_budget_json(&b)) == NULL)
 		return NULL;
-	if (json_object_set_new(resp, "options", budget_opts_json(o)) == -1) {
+	if (json_object_set_new(resp, "options",
+	    proto_budget_opts_json(o)) == -1) {
 		json_decref(resp);
 		return NULL;
 	}

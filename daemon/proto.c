@@ -239,3 +239,29 @@ proto_kernel_json(const struct sp_kernel *k)
 	}
 	return a;
 }
+
+/* An option's value, or null where the kernel's own value applies. */
+static json_t *
+opt_or_null(uint64_t v)
+{
+	return v == 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+/* The options a budget was computed for; see proto.h. */
+json_t *
+proto_budget_opts_json(const struct sp_budget_opts *o)
+{
+	return json_pack("{s:b, s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I}",
+	    "keepalive", o->keepalive,
+	    "keepalive_idle_s", opt_or_null(o->keepalive_idle_s),
+	    "keepalive_interval_s", opt_or_null(o->keepalive_interval_s),
+	    "keepalive_count", opt_or_null(o->keepalive_count),
+	    "user_timeout_ms", (json_int_t)o->user_timeout_ms,
+	    "syn_retries", opt_or_null(o->syn_retries > 0 ?
+	    (uint64_t)o->syn_retries : 0),
+	    "linger2_s", opt_or_null(o->linger2_s > 0 ?
+	    (uint64_t)o->linger2_s : 0),
+	    "rto_ms", opt_or_null(o->rto_ms),
+	    "recv_timeout_ms", (json_int_t)o->recv_timeout_ms,
+	    "send_timeout_ms", (json_int_t)o->send_timeout_ms);
+}

@@ -85,6 +85,9 @@ json_t		*proto_tcp_info_json(const struct sp_tcp_info *);
 /* {"modes": [{"mode","detect_ms","technique","cause","how"}...],
  *  "warnings": [{"name","text"}...]}; detect_ms null for never. */
 json_t		*proto_budget_json(const struct sp_budget *);
+/* The options a budget is computed for: null is the kernel's value
+ * (a knob left unset), 0 a timeout that is off. */
+json_t		*proto_budget_opts_json(const struct sp_budget_opts *);
 /* [{"name","value","present","effect_ms","meaning"}...] */
 json_t		*proto_kernel_json(const struct sp_kernel *);
 /* The symbolic name of an errno ("ETIMEDOUT"), or "" for 0. */
