@@ -67,6 +67,7 @@ static const struct verb verbs[] = {
 	{ "explain",	0, 1,		OPT_SOCKET | OPT_BUDGET | OPT_SYSCTL,
 	    explain_main },
 	{ "kernel",	0, 0,		OPT_SYSCTL,	kernel_main },
+	{ "hello",	0, 0,		VERB_DAEMON,	client_main },
 	{ "status",	0, 0,		VERB_DAEMON,	client_main },
 	{ "show",	1, 1,		VERB_DAEMON,	client_main },
 	{ "watch",	0, 0,		VERB_DAEMON,	client_main },
@@ -86,6 +87,7 @@ static const struct verb_help verb_helps[] = {
 	    "worst-case time to detect a dead peer\nin each failure mode, "
 	    "for the options\ngiven and this host's sysctls" },
 	{ "kernel", "kernel", "the TCP sysctls that decide liveness" },
+	{ "hello", "hello", "the daemon's version, protocol, backend" },
 	{ "status", "status", "every monitored connection's health" },
 	{ "show", "show NAME", "one target: tcp_info, budget, events" },
 	{ "watch", "watch", "stream health events until interrupted" },

@@ -12,8 +12,8 @@
 
 ctl --help
 expect_rc "--help" 0
-for v in probe explain kernel status show watch add remove reload sockets \
-    metrics; do
+for v in probe explain kernel hello status show watch add remove reload \
+    sockets metrics; do
 	expect_out "^  $v( |$)"
 done
 for o in help version json socket sysctl-dir keepalive user-timeout \
@@ -65,7 +65,7 @@ usage_error "add without an address" add db
 
 # Daemon verbs need the control socket: a missing one is exit 2.
 sock=$TEST_TMP/none.sock
-for v in status watch reload sockets metrics "show db" "remove db" \
+for v in hello status watch reload sockets metrics "show db" "remove db" \
     "explain db" "add db 127.0.0.1:5432 check_interval=5s"; do
 	# shellcheck disable=SC2086
 	ctl -s "$sock" $v

@@ -78,5 +78,16 @@ held() { [ "$(ss -Htn state established "dport = :$PEER_PORT" | wc -l)" = 1 ]; }
 wait_for 5 held || fail "connections to the peer: $(ss -Htn \
     state established "dport = :$PEER_PORT")"
 
+# hello: who answers, in both renderers.
+ctl -s "$SOCK" --json hello
+expect_rc "hello" 0
+expect_json proto 1
+expect_json backend epoll
+expect_json pid "$DAEMON_PID"
+expect_json may_mutate true
+ctl -s "$SOCK" hello
+expect_rc "hello for people" 0
+expect_out '^ *backend +epoll$'
+
 daemon_alive
 stop_daemon
