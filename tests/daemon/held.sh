@@ -11,6 +11,7 @@
 
 EV=
 WATCH_PID=
+WATCH_N=
 WATCH_ALL=
 _held_nwatch=0
 
@@ -56,31 +57,45 @@ watch_begin() {
 	local ms=15000 n
 	if [ "${1:-}" = -t ]; then ms=$2; shift 2; fi
 	_held_nwatch=$(( _held_nwatch + 1 ))
-	n=$TEST_TMP/watch.$_held_nwatch
+	WATCH_N=$_held_nwatch
+	n=$TEST_TMP/watch.$WATCH_N
 	WATCH_ALL=$n.all
 	"$WAITEVENT" -t "$ms" -r "$n.ready" -a "$WATCH_ALL" "$SOCK" "$@" \
 	    >"$n.out" 2>"$n.err" &
 	WATCH_PID=$!
+	eval "_held_watch_pid_$WATCH_N=\$WATCH_PID"
 	EXTRA_PIDS="$EXTRA_PIDS $WATCH_PID"
 }
 
-# watch_ready: the last watch_begin's watch is accepted.
+# watch_ready [N]: watch N (default the last one begun) is accepted.
 watch_ready() {
-	local n=$TEST_TMP/watch.$_held_nwatch
+	local n=$TEST_TMP/watch.${1:-$WATCH_N}
 	wait_for 10 test -e "$n.ready" ||
 	    fail "the watch was not accepted: $(cat "$n.err")"
 }
 
-# watch_wait: the watcher's verdict (bounded by its own deadline); EV is
-# the matching event.  On failure, every event it saw and the log tail.
+# watch_wait [N]: the verdict of watch N (default the last one begun),
+# bounded by its own deadline; EV is the matching event.  On failure,
+# every event it saw and the daemon's last words.
 watch_wait() {
-	local n=$TEST_TMP/watch.$_held_nwatch rc
-	wait "$WATCH_PID"
+	local i=${1:-$WATCH_N} n rc pid
+	n=$TEST_TMP/watch.$i
+	eval "pid=\$_held_watch_pid_$i"
+	wait "$pid"
 	rc=$?
-	WATCH_PID=
 	[ "$rc" = 0 ] || fail "$(cat "$n.err"); events seen: \
-$(cat "$WATCH_ALL" 2>/dev/null); daemon log: $(tail -n 30 "$DLOG")"
+$(cat "$n.all" 2>/dev/null); daemon log: $(tail -n 30 "$DLOG")"
 	EV=$(head -n 1 "$n.out")
+}
+
+# watch_none [N]: watch N (default the last one begun) ran to its
+# deadline without a matching event.
+watch_none() {
+	local i=${1:-$WATCH_N} n pid
+	n=$TEST_TMP/watch.$i
+	eval "pid=\$_held_watch_pid_$i"
+	wait "$pid"
+	[ ! -s "$n.out" ] || fail "unexpected event: $(cat "$n.out")"
 }
 
 # ev KEY: a member of the event EV.
