@@ -253,12 +253,17 @@ control_stale(const char *path)
 	return 0;
 }
 
-/* Give the socket to control_group, so its members may connect. */
+/*
+ * Give the socket to control_group, so its members may connect.  Under
+ * the service it already has that group (Group=sockprobe), and chown()
+ * is not called at all: the unit's system call filter refuses it.
+ */
 static void
 control_chgrp(const struct control *c, const char *path)
 {
 	const char	*group = c->sd->conf->daemon.control_group;
 	struct group	*gr;
+	struct stat	 st;
 
 	if (group == NULL)
 		return;
@@ -267,6 +272,8 @@ control_chgrp(const struct control *c, const char *path)
 		    "root and our user may connect", path, group);
 		return;
 	}
+	if (lstat(path, &st) == 0 && st.st_gid == gr->gr_gid)
+		return;
 	if (chown(path, (uid_t)-1, gr->gr_gid) == -1)
 		log_warn("control socket %s: chown to group %s", path, group);
 }
