@@ -35,6 +35,7 @@ wait_for 5 unread || fail "no unread probe at the peer: $(ss -tn)"
 watch_start target=db to=down
 t0=$(epoch_ms)
 kill -KILL "$peer"
+wait "$peer" 2>/dev/null
 watch_wait
 expect_event up down reset read
 expect_eq "error" ECONNRESET "$(ev error)"

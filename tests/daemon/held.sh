@@ -143,6 +143,15 @@ show_target() {
 	    fail "show $1: exit $RC: $(cat "$ERR")"
 }
 
+# target_health NAME: NAME's health from `show`, "" when there is no such
+# target; unlike daemon.sh's health it takes names with dots
+# (LISTENER/127.0.0.1:PORT), which jsonget's paths cannot.
+target_health() {
+	"$SOCKPROBECTL" -s "$SOCK" --json show "$1" >"$TEST_TMP/th" \
+	    2>/dev/null
+	"$JSONGET" "$TEST_TMP/th" target.health 2>/dev/null || true
+}
+
 # daemon_backend: the event backend the running daemon reports in hello.
 daemon_backend() {
 	printf '{"cmd":"hello"}\n' | "$CTLTOOL" raw "$SOCK" -w 1000 \
