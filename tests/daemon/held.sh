@@ -176,3 +176,42 @@ free_port() {
 last_peer_pid() {
 	echo "${PEER_PIDS##* }"
 }
+
+# held_fin_backend BACKEND: the peer's FIN under event_backend = BACKEND:
+# hello and the start-up log name BACKEND as the one in use, and the held
+# connection goes up -> down, peer_closed, seen by read, within a second.
+# poll and select have no EV_CLOSED: the FIN arrives as plain readability.
+held_fin_backend() {
+	local peer t0
+	start_peer -l 127.0.0.1:0 -m hold
+	peer=$(last_peer_pid)
+	conf "[daemon]
+event_backend = $1
+
+[target db]
+address = 127.0.0.1:$PEER_PORT
+check_interval = 0
+poll_interval = 1m"
+	start_daemon
+	expect_eq "backend in hello" "$1" "$(daemon_backend)"
+	grep -q "started with .*, $1 backend" "$DLOG" ||
+	    fail "no '$1 backend' in the log: $(cat "$DLOG")"
+	wait_for 10 health_is db up || fail "db never up: $(health db)"
+
+	watch_start target=db to=down
+	t0=$(epoch_ms)
+	kill "$peer"
+	watch_wait
+	expect_event up down peer_closed read
+	expect_eq "tcp_state" CLOSE_WAIT "$(ev tcp_state)"
+	expect_latency "peer_closed ($1)" "$t0" 0 1000
+
+	# And it reconnects under the same backend once the peer is back.
+	watch_start target=db to=up
+	start_peer -l "127.0.0.1:$PEER_PORT" -m hold
+	watch_wait
+	expect_event down up none connect
+
+	daemon_alive
+	stop_daemon
+}
