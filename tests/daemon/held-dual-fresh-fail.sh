@@ -29,8 +29,11 @@ expect_event up degraded syn_timeout connect fresh
 expect_match "detail" \
     'fresh connects fail while the held connection lives' "$(ev detail)"
 expect_eq "tcp_state" SYN_SENT "$(ev tcp_state)"
-# A few more polls and checks: the held path alone cannot lift it.
-sleep 1.5
+# A few more polls and checks: the held path alone cannot lift it, and
+# the timed-out fresh sockets are closed.
+fds=$(daemon_fds)
+sleep 2
+expect_fds_at_most "descriptors after more failed checks" "$fds"
 show_target db
 expect_json "target.health" degraded
 expect_json "target.phase" connected

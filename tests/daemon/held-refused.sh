@@ -5,7 +5,8 @@
 # A target whose port nobody listens on: the handshake is answered with
 # RST at once, and the first event is connecting -> down, refused, seen by
 # connect with ECONNREFUSED.  The retries that follow change nothing: the
-# history holds that one event, and the daemon keeps trying.
+# history holds that one event, and the daemon keeps trying without
+# leaking a descriptor per attempt.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/common.sh"
@@ -21,8 +22,11 @@ reconnect_min = 100ms
 reconnect_max = 200ms"
 start_daemon
 wait_for 5 health_is db down || fail "db not down: $(health db)"
-# Several reconnects, each refused again.
+# Several reconnects, each refused again, and none leaks its socket.
+sleep 0.5
+fds=$(daemon_fds)
 sleep 1
+expect_fds_at_most "descriptors after more refused reconnects" "$fds"
 show_target db
 expect_rc "show of a down target" 1
 expect_json "target.events.#" 1

@@ -86,6 +86,7 @@ watch_wait() {
 	[ "$rc" = 0 ] || fail "$(cat "$n.err"); events seen: \
 $(cat "$n.all" 2>/dev/null); daemon log: $(tail -n 30 "$DLOG")"
 	EV=$(head -n 1 "$n.out")
+	echo "$TEST_NAME: event: $EV"
 }
 
 # watch_none [N]: watch N (default the last one begun) ran to its
@@ -150,6 +151,21 @@ target_health() {
 	"$SOCKPROBECTL" -s "$SOCK" --json show "$1" >"$TEST_TMP/th" \
 	    2>/dev/null
 	"$JSONGET" "$TEST_TMP/th" target.health 2>/dev/null || true
+}
+
+# daemon_fds: how many descriptors the daemon holds now.
+daemon_fds() {
+	ls "/proc/$DAEMON_PID/fd" | wc -l
+}
+
+# expect_fds_at_most WHAT N: the daemon comes back to N descriptors or
+# fewer within 3 s (a connect attempt or a control client may hold one
+# for a moment; a leak only grows).
+expect_fds_at_most() {
+	_fds_le() { [ "$(daemon_fds)" -le "$1" ]; }
+	wait_for 3 _fds_le "$2" ||
+	    fail "$1: $(daemon_fds) descriptors, expected at most $2: \
+$(ls -l "/proc/$DAEMON_PID/fd")"
 }
 
 # daemon_backend: the event backend the running daemon reports in hello.
