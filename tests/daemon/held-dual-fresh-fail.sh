@@ -29,6 +29,7 @@ expect_event up degraded syn_timeout connect fresh
 expect_match "detail" \
     'fresh connects fail while the held connection lives' "$(ev detail)"
 expect_eq "tcp_state" SYN_SENT "$(ev tcp_state)"
+degraded_ms=$(rfc3339_ms "$(ev time)")
 # A few more polls and checks: the held path alone cannot lift it, and
 # the timed-out fresh sockets are closed.
 fds=$(daemon_fds)
@@ -40,6 +41,10 @@ expect_json "target.phase" connected
 expect_json "target.tcp_info.state" ESTABLISHED
 expect_json "target.fresh.last_cause" syn_timeout
 expect_json "target.events.#" 2
+# The first check starts 0.5-1 s after the start, and times out 0.5 s on.
+up=$(rfc3339_ms "$(jget "target.events.to=up.time")")
+echo "$TEST_NAME: degraded after $(( degraded_ms - up )) ms (bound 900..2500)"
+expect_between "degraded latency (ms)" 900 2500 $(( degraded_ms - up ))
 
 daemon_alive
 stop_daemon
