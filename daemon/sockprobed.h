@@ -490,6 +490,22 @@ struct client_cred {
 json_t	*commands_handle(struct sockprobed *, const struct client_cred *,
 	    const char *, size_t, bool *);
 
+/* survey.c */
+/*
+ * What the last host survey (sock_diag, every survey_interval) found,
+ * for metrics and STATUS; valid is false until one has run.
+ */
+struct survey_summary {
+	bool		valid;
+	struct timespec	at;			/* CLOCK_REALTIME */
+	uint64_t	by_state[SP_TCP__MAX];	/* sockets per TCP state */
+	uint64_t	orphans;		/* no owning descriptor */
+	uint64_t	closewait_suspects;	/* older than closewait_alarm */
+	uint64_t	listen_queue_full;	/* rqueue >= backlog */
+	uint64_t	duration_us;		/* the survey's own cost */
+};
+const struct survey_summary *survey_last(const struct sockprobed *);
+
 /* notify.c */
 void	 notify_ready(struct sockprobed *);
 void	 notify_status(struct sockprobed *);
