@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: ISC
 # Copyright (c) 2026 The sockprobe authors
 #
-# event_backend = epoll: the daemon really runs on epoll (hello, the log), sees
-# the peer's FIN as up -> down, peer_closed, by read, and reconnects.
+# event_backend = epoll: the daemon really runs on epoll (hello and the
+# log say so), sees the peer's FIN as up -> down, peer_closed, by read,
+# and reconnects.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/common.sh"

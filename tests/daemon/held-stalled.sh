@@ -26,8 +26,10 @@ held_netns_create
 netns_exec sh -c 'echo "4096 4096 4096" >/proc/sys/net/ipv4/tcp_rmem' ||
     fail "tcp_rmem in $NS"
 netns_start_peer hold
+# 150 bytes: a configuration line holds at most 197 characters.
+payload=$(printf '%0150d' 0)
 conf "[defaults]
-probe_payload = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
+probe_payload = $payload
 probe_interval = 100ms
 poll_interval = 200ms
 check_interval = 0

@@ -43,8 +43,8 @@
 /* What came from the daemon: lines are cut out of it one by one. */
 struct linebuf {
 	char	buf[LINE_MAX_LEN];
-	size_t	have;				/* bytes in buf */
-	size_t	consumed;			/* of them, the last line's */
+	size_t	have;			/* bytes in buf */
+	size_t	consumed;		/* of them, the last line's */
 };
 
 struct cond {
@@ -202,7 +202,7 @@ static int
 waitevent(const char *path, const struct cond *conds, size_t nconds,
     int timeout_ms, const char *ready, FILE *allfp)
 {
-	static struct linebuf	 lb;		/* too big for the stack */
+	static struct linebuf	 lb;	/* too big for the stack */
 	const char		*req = "{\"cmd\":\"watch\"}\n";
 	char			*line;
 	int64_t			 deadline = now_ms() + timeout_ms;
