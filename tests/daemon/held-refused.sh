@@ -34,9 +34,7 @@ EV=$(jget "target.events.0")
 expect_event connecting down refused connect
 expect_eq "error" ECONNREFUSED "$(ev error)"
 expect_eq "peer" "127.0.0.1:$port" "$(ev peer)"
-started=$(printf '{"cmd":"hello"}\n' | "$CTLTOOL" raw "$SOCK" -w 1000 |
-    head -n 1 | "$JSONGET" - started)
-expect_latency "refused" "$(rfc3339_ms "$started")" 0 1000
+expect_latency "refused" "$(daemon_started_ms)" 0 1000
 expect_match "phase" '^(waiting|connecting)$' "$(jget target.phase)"
 
 daemon_alive

@@ -35,9 +35,7 @@ watch_begin target=kernel to=down
 kernel=$WATCH_N
 start_daemon
 watch_ready
-started=$(printf '{"cmd":"hello"}\n' | "$CTLTOOL" raw "$SOCK" -w 1000 |
-    head -n 1 | "$JSONGET" - started)
-started=$(rfc3339_ms "$started")
+started=$(daemon_started_ms)
 
 wait_for 5 health_is deadline down || fail "deadline: $(health deadline)"
 show_target deadline

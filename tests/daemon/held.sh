@@ -168,11 +168,20 @@ expect_fds_at_most() {
 $(ls -l "/proc/$DAEMON_PID/fd")"
 }
 
-# daemon_backend: the event backend the running daemon reports in hello.
+# daemon_backend: the event backend the running daemon reports, read
+# through `sockprobectl --json hello`.
 daemon_backend() {
-	printf '{"cmd":"hello"}\n' | "$CTLTOOL" raw "$SOCK" -w 1000 \
-	    >"$TEST_TMP/hello" 2>/dev/null
-	head -n 1 "$TEST_TMP/hello" | "$JSONGET" - backend
+	"$SOCKPROBECTL" -s "$SOCK" --json hello >"$TEST_TMP/hello" \
+	    2>/dev/null || return 1
+	"$JSONGET" "$TEST_TMP/hello" backend
+}
+
+# daemon_started_ms: when the daemon started (hello's "started"), in ms
+# since the epoch; its targets begin connecting right after.
+daemon_started_ms() {
+	"$SOCKPROBECTL" -s "$SOCK" --json hello >"$TEST_TMP/hello" \
+	    2>/dev/null || fail "hello: $(cat "$TEST_TMP/hello")"
+	rfc3339_ms "$("$JSONGET" "$TEST_TMP/hello" started)"
 }
 
 # free_port: a loopback TCP port nobody listens on right now (sp-peer
@@ -188,7 +197,7 @@ free_port() {
 	echo "$port"
 }
 
-# peer_pid_of: the pid of the last peer start_peer started.
+# last_peer_pid: the pid of the last peer start_peer started.
 last_peer_pid() {
 	echo "${PEER_PIDS##* }"
 }
@@ -209,7 +218,7 @@ address = 127.0.0.1:$PEER_PORT
 check_interval = 0
 poll_interval = 1m"
 	start_daemon
-	expect_eq "backend in hello" "$1" "$(daemon_backend)"
+	expect_eq "backend in sockprobectl hello" "$1" "$(daemon_backend)"
 	grep -q "started with .*, $1 backend" "$DLOG" ||
 	    fail "no '$1 backend' in the log: $(cat "$DLOG")"
 	wait_for 10 health_is db up || fail "db never up: $(health db)"
