@@ -27,8 +27,11 @@ libs=$(pkg-config --libs libsockprobe)
 static_libs=$(pkg-config --static --libs libsockprobe)
 expect_match "cflags" "^-I$D$includedir *\$" "$cflags"
 expect_match "libs" "^-L$D$libdir -lsockprobe *\$" "$libs"
+expect_match "static libs" "^-L$D$libdir -lsockprobe -lmnl *\$" "$static_libs"
 
 cd "$TEST_TMP"
+# A library built with sanitizers needs them in the program too.
+cflags="$cflags $sp_ldflags"
 # shellcheck disable=SC2086
 "${CC:-cc}" -Wall -Werror -o embed $cflags "$top_srcdir/tests/install/embed.c" \
     $libs >cc.log 2>&1 || fail "shared build: $(cat cc.log)"
