@@ -64,11 +64,15 @@ static uint8_t	held_rbuf[16384];
 void
 held_watch(struct target *t, const struct sp_verdict *v)
 {
-	uint64_t	now = now_ms();
+	struct sp_tcp_info	ti;
+	uint64_t		now = now_ms();
 
 	t->phase = PHASE_CONNECTED;
 	memset(&t->tcp, 0, sizeof(t->tcp));
 	t->tcp.state = SP_TCP_ESTABLISHED;
+	/* The handshake measured the first rtt: status shows it at once. */
+	if (sp_tcp_info_read(t->fd, &ti) == 0)
+		held_snapshot(t, &ti);
 	held_options(t);
 	if (target_tech_on(t, SP_TECH_TCP_INFO))
 		held_poll_join(t, now);

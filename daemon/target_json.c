@@ -44,7 +44,8 @@ target_status_json(const struct target *t)
 	char			 since[40];
 
 	proto_time_format(&h->since, since, sizeof(since));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, "
+	/* Without a held connection there is no rtt: null, shown as "-". */
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:s, "
 	    "s:s, s:s, s:I}",
 	    "name", t->name,
 	    "kind", t->kind == TARGET_INBOUND ? "inbound" : "target",
@@ -52,7 +53,8 @@ target_status_json(const struct target *t)
 	    "health", proto_health_name(h->state),
 	    "since", since,
 	    "tcp_state", sp_tcp_state_name((enum sp_tcp_state)t->tcp.state),
-	    "rtt_us", (json_int_t)t->tcp.rtt_us,
+	    "rtt_us", target_held(t) ? json_integer((json_int_t)t->tcp.rtt_us) :
+	    json_null(),
 	    "retransmits", (json_int_t)t->tcp.retransmits,
 	    "total_retrans", (json_int_t)t->tcp.total_retrans,
 	    "last_cause", sp_cause_name((enum sp_cause)h->last_cause),

@@ -16,9 +16,17 @@ DAEMON_PID=
 EXTRA_PIDS=
 
 _daemon_cleanup() {
-	local pid
+	local pid i
 	for pid in $DAEMON_PID $EXTRA_PIDS; do
 		kill "$pid" 2>/dev/null || true
+	done
+	# Bounded: whatever ignores SIGTERM for 5 s gets SIGKILL.
+	for pid in $DAEMON_PID $EXTRA_PIDS; do
+		for i in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	_ctl_cleanup
