@@ -19,7 +19,12 @@
 D=$TEST_TMP/dest
 sp_install "$D"
 
-# Every file we expect, and nothing else.
+# Every file we expect, and nothing else.  The library's file names
+# follow its libtool version: libsockprobe.so -> .so.MAJOR.AGE.REVISION.
+real=$(readlink "$D$libdir/libsockprobe.so")
+expect_match "libsockprobe.so links to" '^libsockprobe\.so\.[0-9]+\.[0-9]+\.[0-9]+$' \
+    "$real"
+soname=${real%.*.*}
 expected=$TEST_TMP/expected
 {
 	echo "$sbindir/sockprobed$EXEEXT"
@@ -29,8 +34,8 @@ expected=$TEST_TMP/expected
 	echo "$libdir/libsockprobe.a"
 	echo "$libdir/libsockprobe.la"
 	echo "$libdir/libsockprobe.so"
-	echo "$libdir/libsockprobe.so.0"
-	echo "$libdir/libsockprobe.so.0.0.0"
+	echo "$libdir/$soname"
+	echo "$libdir/$real"
 	echo "$sysconfdir/sockprobe/sockprobe.conf"
 	echo "$mandir/man3/libsockprobe.3"
 	echo "$mandir/man5/sockprobe.conf.5"
@@ -51,7 +56,9 @@ diff -u "$expected" "$TEST_TMP/found" >"$TEST_TMP/diff" ||
 
 [ -x "$D$sbindir/sockprobed$EXEEXT" ] || fail "sockprobed not executable"
 [ -x "$D$bindir/sockprobectl$EXEEXT" ] || fail "sockprobectl not executable"
-[ -L "$D$libdir/libsockprobe.so.0" ] || fail "no SONAME link"
+[ -L "$D$libdir/$soname" ] || fail "no SONAME link $soname"
+expect_eq "SONAME" "$soname" "$(objdump -p "$D$libdir/$real" |
+    awk '$1 == "SONAME" { print $2 }')"
 cmp -s "$top_srcdir/conf/sockprobe.conf" \
     "$D$sysconfdir/sockprobe/sockprobe.conf" ||
     fail "the installed configuration is not the example"
