@@ -112,6 +112,7 @@ struct target_conf {
 	uint64_t	reconnect_max_ms;
 	uint32_t	backlog;		/* listen */
 	uint64_t	forget_after_ms;	/* listen */
+	bool		metrics_per_peer;	/* listen: a series per peer */
 
 	TAILQ_ENTRY(target_conf) entry;
 };
@@ -202,6 +203,7 @@ struct sockprobed {
 	TAILQ_HEAD(, listener)	 listeners;
 	size_t			 ntargets;
 	struct control		*control;
+	struct metrics		*metrics;	/* the HTTP endpoint */
 	struct event		*ev_sighup, *ev_sigterm, *ev_sigint;
 	struct event		*ev_poll;	/* TCP_INFO sweep */
 	struct event		*ev_watchdog;
@@ -236,6 +238,23 @@ struct hevent {
 
 #define HISTORY_LEN	8
 
+/* One (cause, technique) pair's count of health events. */
+struct evcount {
+	uint64_t	n;
+	uint8_t		cause;		/* enum sp_cause */
+	uint8_t		technique;	/* enum sp_technique */
+};
+
+/*
+ * Health events counted by (cause, technique) for sockprobe_events_total:
+ * a list grown as pairs first occur (most connections see two or three),
+ * not a matrix of every pair.
+ */
+struct evcounts {
+	struct evcount	*v;
+	uint8_t		 n, cap;
+};
+
 /* health.src_path when any source's good verdict counts toward rise. */
 #define HEALTH_SRC_ANY	0xff
 
@@ -259,6 +278,7 @@ struct hstate {
 	struct hevent	history[HISTORY_LEN];
 	uint8_t		nhistory;	/* valid entries */
 	uint8_t		head;		/* next slot */
+	struct evcounts	counts;		/* every event, for metrics */
 };
 
 /* The TCP_INFO fields status needs, from the last sweep. */
@@ -357,6 +377,8 @@ struct listener {
 	struct event		*ev_resume;	/* after EMFILE */
 	uint64_t		 accepted;
 	size_t			 npeers;	/* inbound targets, live or gone */
+	struct evcounts		 counts;	/* its peers' events, forgotten
+						 * peers' included */
 	TAILQ_HEAD(, target)	 gone;		/* dead peers, oldest first */
 };
 
@@ -505,6 +527,31 @@ struct survey_summary {
 	uint64_t	duration_us;		/* the survey's own cost */
 };
 const struct survey_summary *survey_last(const struct sockprobed *);
+
+/* metrics.c */
+#define METRICS_LISTEN_DEFAULT	"127.0.0.1:9469"
+#define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
+/*
+ * Serve GET /metrics on the running configuration's metrics_listen.  An
+ * address the file sets that cannot be bound is fatal (-1, logged); the
+ * built-in default that cannot is logged and the daemon goes on.
+ */
+int	 metrics_init(struct sockprobed *);
+/*
+ * Before a reload applies nc: bind its metrics_listen if it changed.
+ * -1 with a message in errs when an address the file sets cannot be
+ * bound; the running endpoint then stays.
+ */
+int	 metrics_reload(struct sockprobed *, const struct conf *,
+	    struct conf_errors *);
+void	 metrics_free(struct sockprobed *);
+/* The exposition text, malloc'd, and its length; NULL without memory. */
+char	*metrics_text(struct sockprobed *, size_t *);
+/* {"content_type", "text"} for the `metrics` control command. */
+json_t	*metrics_json(struct sockprobed *);
+/* Count one health event of a connection (health.c). */
+void	 metrics_count(struct evcounts *, enum sp_cause, enum sp_technique);
+void	 metrics_counts_free(struct evcounts *);
 
 /* notify.c */
 void	 notify_ready(struct sockprobed *);
