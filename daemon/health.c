@@ -49,6 +49,7 @@ health_clear(struct hstate *h)
 {
 	free(h->last_detail);
 	h->last_detail = NULL;
+	metrics_counts_free(&h->counts);
 }
 
 /* A verdict judged by its cause's own severity. */
@@ -207,6 +208,14 @@ health_change(struct target *t, enum health to, enum path path,
 	free(h->last_detail);
 	h->last_detail = xstrdup(detail);
 	t->events_total++;
+	/*
+	 * sockprobe_events_total{cause,technique}: counted on the
+	 * connection, and for an inbound peer on its listener too, whose
+	 * count outlives the peer once it is forgotten.
+	 */
+	metrics_count(&h->counts, v->cause, v->technique);
+	if (t->kind == TARGET_INBOUND)
+		metrics_count(&t->listener->counts, v->cause, v->technique);
 	t->sd->status_dirty = true;
 
 	if (t->sd->stopping)

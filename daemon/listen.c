@@ -167,6 +167,7 @@ listener_free(struct listener *l)
 		(void)close(l->fd);
 	if (l->conf != NULL)
 		conf_target_release(l->conf);
+	metrics_counts_free(&l->counts);
 	free(l);
 }
 
