@@ -92,11 +92,13 @@ static json_t	*cmd_kernel(struct sockprobed *, const struct client_cred *,
 		    const json_t *);
 static json_t	*cmd_explain(struct sockprobed *, const struct client_cred *,
 		    const json_t *);
+static json_t	*cmd_metrics(struct sockprobed *, const struct client_cred *,
+		    const json_t *);
 
 /*
  * Every command, once; the dispatcher checks CMD_MUTATES, handlers never
- * do.  `sockets` and `metrics` are spelled in proto.h but answered
- * unknown_command until their modules exist.
+ * do.  `sockets` is spelled in proto.h but answered unknown_command
+ * until its module exists.
  */
 static const struct command commands[] = {
 	{ CTL_CMD_HELLO,	0,		cmd_hello },
@@ -108,6 +110,7 @@ static const struct command commands[] = {
 	{ CTL_CMD_RELOAD,	CMD_MUTATES,	cmd_reload },
 	{ CTL_CMD_KERNEL,	0,		cmd_kernel },
 	{ CTL_CMD_EXPLAIN,	0,		cmd_explain },
+	{ CTL_CMD_METRICS,	0,		cmd_metrics },
 };
 
 /* The options `explain` takes instead of a target's name. */
@@ -846,4 +849,14 @@ cmd_explain(struct sockprobed *sd, const struct client_cred *cred,
 		return NULL;
 	}
 	return resp;
+}
+
+/* metrics: the text GET /metrics serves, in "text". */
+static json_t *
+cmd_metrics(struct sockprobed *sd, const struct client_cred *cred,
+    const json_t *req)
+{
+	(void)cred;
+	(void)req;
+	return commands_ok(metrics_json(sd));
 }

@@ -170,8 +170,6 @@ test_malformed(void **state)
 	/* Not written yet: refused, not stubbed. */
 	expect_error_line("{\"cmd\":\"sockets\"}", CTL_ERR_UNKNOWN_COMMAND,
 	    "sockets");
-	expect_error_line("{\"cmd\":\"metrics\"}", CTL_ERR_UNKNOWN_COMMAND,
-	    "metrics");
 	/* Quoted back: a bad escape's raw bytes, a name cut mid-character.
 	 * The message stays UTF-8 (or jansson could not build it). */
 	expect_error_line("{\"cmd\":\"\\\xcf\xab\"}", CTL_ERR_BAD_REQUEST,
@@ -519,6 +517,38 @@ test_kernel(void **state)
 	json_decref(r);
 }
 
+/*
+ * metrics: anyone may read the exposition text, which names an added
+ * target in its per-connection families and counts its event.
+ */
+static void
+test_metrics(void **state)
+{
+	const char	*text;
+	json_t		*r;
+
+	(void)state;
+	json_decref(ask(&cred_root, "{\"cmd\":\"add\",\"name\":\"db\","
+	    "\"address\":\"127.0.0.1:1\"}"));
+	r = ask(&cred_nobody, "{\"cmd\":\"metrics\"}");
+	expect_ok(r);
+	assert_string_equal(json_string_value(json_object_get(r,
+	    "content_type")), METRICS_CONTENT_TYPE);
+	text = json_string_value(json_object_get(r, "text"));
+	assert_non_null(text);
+	assert_non_null(strstr(text, "# TYPE sockprobe_up gauge\n"));
+	assert_non_null(strstr(text, "\nsockprobe_up{target=\"db\"} 0\n"));
+	/* Refused at once: nothing listens on port 1. */
+	assert_non_null(strstr(text, "\nsockprobe_health{target=\"db\","
+	    "state=\"down\"} 1\n"));
+	assert_non_null(strstr(text, "\nsockprobe_events_total{target=\"db\","
+	    "cause=\"refused\",technique=\"connect\"} 1\n"));
+	assert_non_null(strstr(text, "\nsockprobe_build_info{version=\""
+	    PACKAGE_VERSION "\"} 1\n"));
+	assert_int_equal(text[strlen(text) - 1], '\n');
+	json_decref(r);
+}
+
 /* explain with options, with a target's name, and every bad argument. */
 static void
 test_explain(void **state)
@@ -698,6 +728,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mangled, setup, teardown),
 	};
