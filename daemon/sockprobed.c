@@ -210,6 +210,7 @@ stop(struct sockprobed *sd)
 		target_free(t);
 	}
 	control_free(sd);
+	metrics_free(sd);
 	event_base_loopbreak(sd->base);
 }
 
@@ -313,6 +314,13 @@ sockprobed_reload(struct sockprobed *sd, struct conf_errors *errs)
 		notify_ready(sd);
 		return -1;
 	}
+	/* The endpoint first: an address that cannot be bound refuses all. */
+	if (metrics_reload(sd, nc, errs) == -1) {
+		conf_free(nc);
+		sd->reload_failures++;
+		notify_ready(sd);
+		return -1;
+	}
 	if (strcmp(nc->daemon.control_socket,
 	    sd->conf->daemon.control_socket) != 0 ||
 	    nc->daemon.event_backend != sd->conf->daemon.event_backend)
@@ -396,6 +404,9 @@ main(int argc, char *argv[])
 	    event_add(sd.ev_sigterm, NULL) == -1 ||
 	    event_add(sd.ev_sigint, NULL) == -1)
 		fatalx("signal events");
+	/* Before the control socket, which a failure here would leave. */
+	if (metrics_init(&sd) == -1)
+		return 1;
 	if (control_init(&sd) == -1)
 		return 1;
 	start(&sd);
