@@ -33,7 +33,8 @@ enum conf_type {
 	CONF_TECHNIQUES,	/* uint32_t mask */
 	CONF_BACKEND,		/* enum event_backend */
 	CONF_LOGLEVEL,		/* int, syslog level */
-	CONF_CLOSE_MODE		/* enum close_mode */
+	CONF_CLOSE_MODE,	/* enum close_mode */
+	CONF_BOOL		/* bool, yes or no */
 };
 
 /* Sections a key may appear in. */
@@ -104,6 +105,9 @@ static const struct conf_key target_keys[] = {
 	    IN_DEFAULTS | IN_LISTEN, "128" },
 	{ "forget_after", CONF_DURATION, T(forget_after_ms), 0, MS_DAY,
 	    IN_DEFAULTS | IN_LISTEN, "60s" },
+	/* Inbound peers come and go: one series each only when asked. */
+	{ "metrics_per_peer", CONF_BOOL, T(metrics_per_peer), 0, 0,
+	    IN_DEFAULTS | IN_LISTEN, "no" },
 };
 
 static const struct conf_key daemon_keys[] = {
@@ -128,6 +132,8 @@ static const char *const backend_names[] = {
 static const char *const close_mode_names[] = {
 	[CLOSE_FIN] = "fin", [CLOSE_RST] = "rst",
 };
+
+static const char *const bool_names[] = { "no", "yes" };
 
 static const struct {
 	const char	*name;
@@ -266,12 +272,18 @@ store_string(const struct conf_key *k, void *dst, const char *value,
 {
 	char		**sp = (char **)((char *)dst + k->off);
 	const char	 *errstr;
-	char		 *copy = NULL;
+	char		 *copy = NULL, local[ADDR_MAX_LEN + 32];
 
 	/* Only [daemon]'s metrics_listen may be empty (off). */
 	if (k->type == CONF_ADDRESS && *value == '\0' && k->sections != 0) {
 		(void)snprintf(errbuf, errlen, "expected host:port");
 		return -1;
+	}
+	/* Its ":port" means loopback, never every interface. */
+	if (k->type == CONF_ADDRESS && *value == ':' && k->sections == 0 &&
+	    strlen(value) <= ADDR_MAX_LEN - 9) {
+		(void)snprintf(local, sizeof(local), "127.0.0.1%s", value);
+		value = local;
 	}
 	if (k->type == CONF_ADDRESS && *value != '\0' &&
 	    conf_address_check(value, &errstr) == -1) {
@@ -367,6 +379,12 @@ store_enum(const struct conf_key *k, void *dst, const char *value,
 			break;
 		*(enum close_mode *)at = (enum close_mode)v;
 		return 0;
+	case CONF_BOOL:
+		v = table_lookup(bool_names, 2, value);
+		if (v == -1)
+			break;
+		*(bool *)at = v == 1;
+		return 0;
 	default:
 		for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]);
 		    i++) {
@@ -380,6 +398,7 @@ store_enum(const struct conf_key *k, void *dst, const char *value,
 	(void)snprintf(errbuf, errlen, "expected %s",
 	    k->type == CONF_BACKEND ? "auto, epoll, poll or select" :
 	    k->type == CONF_CLOSE_MODE ? "fin or rst" :
+	    k->type == CONF_BOOL ? "yes or no" :
 	    "err, warning, notice, info or debug");
 	return -1;
 }
@@ -541,6 +560,10 @@ conf_key_copy(size_t idx, struct target_conf *dst,
 		*(enum close_mode *)((char *)dst + k->off) =
 		    *(const enum close_mode *)((const char *)src + k->off);
 		break;
+	case CONF_BOOL:
+		*(bool *)((char *)dst + k->off) =
+		    *(const bool *)((const char *)src + k->off);
+		break;
 	default:
 		*(uint32_t *)((char *)dst + k->off) =
 		    *(const uint32_t *)((const char *)src + k->off);
@@ -612,6 +635,10 @@ format_value(const struct conf_key *k, const void *src, char *buf, size_t len)
 	case CONF_LOGLEVEL:
 		(void)snprintf(buf, len, "%s",
 		    conf_log_level_name(*(const int *)at));
+		break;
+	case CONF_BOOL:
+		(void)snprintf(buf, len, "%s",
+		    bool_names[*(const bool *)at ? 1 : 0]);
 		break;
 	}
 }

@@ -92,6 +92,7 @@ conf_daemon_defaults(struct daemon_conf *d)
 	memset(d, 0, sizeof(*d));
 	d->control_socket = strdup(SOCKPROBE_CONTROL_SOCKET);
 	d->control_group = strdup("sockprobe");
+	d->metrics_listen = strdup(METRICS_LISTEN_DEFAULT);
 	d->event_backend = BACKEND_AUTO;
 	d->log_level = LOG_INFO;
 }
