@@ -282,6 +282,7 @@ static void
 client_render(const char *verb, json_t *resp)
 {
 	struct kv	*kv;
+	const char	*text;
 
 	if (strcmp(verb, CTL_CMD_STATUS) == 0)
 		client_status_render(resp);
@@ -295,6 +296,10 @@ client_render(const char *verb, json_t *resp)
 		kv_print(kv);
 		kv_free(kv);
 		explain_budget_render(resp, "Options");
+	} else if (strcmp(verb, CTL_CMD_METRICS) == 0) {
+		/* The exposition text as GET /metrics serves it. */
+		text = json_string_value(json_object_get(resp, "text"));
+		fputs(text != NULL ? text : "", stdout);
 	} else
 		output_generic(resp);
 }
