@@ -629,6 +629,71 @@ struct sp_diag_entry {
 int	sp_diag_lookup(const struct sockaddr *local, const struct sockaddr *peer,
 	    struct sp_diag_entry *e);
 
+/*
+ * sock_diag dump: every TCP socket of the caller's network namespace,
+ * whoever owns it, without a descriptor.  Works unprivileged for
+ * AF_INET and AF_INET6.  One socket as the kernel describes it:
+ */
+struct sp_diag_sock {
+	struct sockaddr_storage	 local;		/* AF_INET or AF_INET6, port set */
+	struct sockaddr_storage	 peer;		/* all zero for LISTEN */
+	enum sp_tcp_state	 state;		/* TIME_WAIT's substate is given:
+						 * an orphan's FIN_WAIT2 timer
+						 * shows as FIN_WAIT2 */
+	uint8_t			 timer;		/* as in struct sp_diag_entry */
+	uint8_t			 retransmits;	/* retransmit timer's count */
+	uint32_t		 timer_ms;	/* time left on the timer */
+	uint32_t		 rqueue;	/* LISTEN: accept queue length */
+	uint32_t		 wqueue;	/* LISTEN: backlog */
+	uint32_t		 uid;		/* the socket's owner uid */
+	uint64_t		 inode;		/* 0: no descriptor (TIME_WAIT,
+						 * orphan, not yet accepted) */
+	uint64_t		 cookie;	/* unique for the boot */
+	const struct sp_tcp_info *info;		/* decoded TCP_INFO, or NULL */
+	uint64_t		 reserved[4];
+};
+
+/* A state's bit in the states mask of sp_diag_dump(). */
+#define SP_DIAG_STATE(s)	(1U << (s))
+/* Every state, request sockets (SYN_RECV) and TIME_WAIT included. */
+#define SP_DIAG_ALL		(((1U << SP_TCP__MAX) - 1) & ~1U)
+/* Flags of sp_diag_dump(). */
+#define SP_DIAG_INFO		0x01	/* ask for TCP_INFO and decode it */
+
+/*
+ * Called once per socket; s and s->info are valid only during the call.
+ * Return 0 to go on, -1 (errno set) to stop the dump.
+ */
+typedef int	(*sp_diag_cb)(const struct sp_diag_sock *s, void *arg);
+
+/*
+ * Dump the TCP sockets of family (AF_INET, AF_INET6, or AF_UNSPEC for
+ * both, IPv4 first) whose state is in states (SP_DIAG_STATE() bits,
+ * SP_DIAG_ALL), calling cb(s, arg) for each.  With SP_DIAG_INFO each
+ * socket that has a TCP_INFO (not TIME_WAIT nor request sockets) comes
+ * with it decoded.  Uses one netlink socket, closed before returning;
+ * the library aggregates nothing and keeps no state.  Returns 0 when
+ * the kernel has sent every socket, or -1 with errno: EINVAL (bad
+ * family, flags or NULL cb), ENOMEM, the netlink socket's errno, EPROTO
+ * for a message that does not decode, or the errno cb set when it
+ * stopped the dump (ECANCELED if it set none).  Blocks for the dump's
+ * round trips: about 0.7 us of kernel time per socket with TCP_INFO.
+ */
+int	sp_diag_dump(int family, uint32_t states, int flags, sp_diag_cb cb,
+	    void *arg);
+
+/*
+ * Decode one netlink message of a sock_diag dump (struct nlmsghdr,
+ * struct inet_diag_msg, attributes): len bytes at msg, any alignment.
+ * The INET_DIAG_INFO attribute is decoded into *ti when ti is not NULL,
+ * and s->info points to ti then (else NULL).  Pure: reads nothing but
+ * the bytes, accepts any input.  Returns 0, or -1 with EINVAL for NULL
+ * arguments or bytes that are not one whole inet_diag message
+ * (truncated, wrong type or family, an attribute past the end).
+ */
+int	sp_diag_decode(const void *msg, size_t len, struct sp_diag_sock *s,
+	    struct sp_tcp_info *ti);
+
 #ifdef __cplusplus
 }
 #endif
