@@ -44,11 +44,18 @@ diff -u help.opts opts >d || fail "options (- --help, + completion): $(cat d)"
 expect_eq "-K values" "off on" "$(complete_words sockprobectl -K '' | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "sta" "status" "$(complete_words sockprobectl -j sta)"
 
-# add NAME HOST:PORT KEY=...: the keys of [defaults] that apply to a
-# target (backlog and forget_after are for listeners).
+# add NAME HOST:PORT KEY=...: the keys of [defaults] that sockprobed
+# accepts in a [target] (each tried there with its default value).
 "$top_builddir/daemon/sockprobed" -n |
-    sed -n '/^\[defaults\]/,/^$/s/^\([a-z_]*\) =.*/\1=/p' |
-    grep -vxE 'backlog=|forget_after=' | sort >keys.want
+    sed -n '/^\[defaults\]/,/^$/s/^\([a-z_]*\) =/&/p' >defaults
+: >keys.want
+while IFS= read -r line; do
+	printf '[target t]\naddress = 127.0.0.1:1\n%s\n' "$line" >t.conf
+	"$top_builddir/daemon/sockprobed" -n -c t.conf >/dev/null 2>t.err &&
+	    echo "${line%% =*}=" >>keys.want
+done <defaults
+[ -s keys.want ] || fail "no target keys found"
+sort -o keys.want keys.want
 complete_words sockprobectl add web 127.0.0.1:1 '' >keys
 diff -u keys.want keys >d || fail "add keys (- sockprobed -n, + completion): $(cat d)"
 expect_eq "add's name is not completed" "" "$(complete_words sockprobectl add '')"
