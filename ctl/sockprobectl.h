@@ -132,6 +132,9 @@ void		 explain_budget_render(const json_t *, const char *);
 /* kernel.c */
 int		 kernel_main(struct ctl *, int, char **);
 
+/* selftest.c */
+int		 selftest_main(struct ctl *, int, char **);
+
 /* client.c */
 int		 client_main(struct ctl *, int, char **);
 
