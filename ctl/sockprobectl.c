@@ -67,6 +67,7 @@ static const struct verb verbs[] = {
 	{ "explain",	0, 1,		OPT_SOCKET | OPT_BUDGET | OPT_SYSCTL,
 	    explain_main },
 	{ "kernel",	0, 0,		OPT_SYSCTL,	kernel_main },
+	{ "selftest",	0, 0,		0,		selftest_main },
 	{ "hello",	0, 0,		VERB_DAEMON,	client_main },
 	{ "status",	0, 0,		VERB_DAEMON,	client_main },
 	{ "show",	1, 1,		VERB_DAEMON,	client_main },
@@ -87,6 +88,9 @@ static const struct verb_help verb_helps[] = {
 	    "worst-case time to detect a dead peer\nin each failure mode, "
 	    "for the options\ngiven and this host's sysctls" },
 	{ "kernel", "kernel", "the TCP sysctls that decide liveness" },
+	{ "selftest", "selftest", "as root: kill peers every way in a\n"
+	    "scratch namespace; time each technique\nagainst explain's "
+	    "prediction" },
 	{ "hello", "hello", "the daemon's version, protocol, backend" },
 	{ "status", "status", "every monitored connection's health" },
 	{ "show", "show NAME", "one target: tcp_info, budget, events" },

@@ -12,8 +12,8 @@
 
 ctl --help
 expect_rc "--help" 0
-for v in probe explain kernel hello status show watch add remove reload \
-    sockets metrics; do
+for v in probe explain kernel selftest hello status show watch add remove \
+    reload sockets metrics; do
 	expect_out "^  $v( |$)"
 done
 for o in help version json socket sysctl-dir keepalive user-timeout \
@@ -60,6 +60,8 @@ usage_error "bad --syn-retries" probe --syn-retries 128 127.0.0.1:1
 usage_error "kernel with an argument" kernel extra
 usage_error "kernel with --keepalive" kernel --keepalive 1s,1s,1
 usage_error "explain with --send" explain --send x
+usage_error "selftest with an argument" selftest extra
+usage_error "selftest with --keepalive" selftest --keepalive 1s,1s,1
 usage_error "show without a name" show
 usage_error "add without an address" add db
 
