@@ -555,9 +555,11 @@ mt_reserve(struct mtext *mt, size_t more)
 static void
 mt_put(struct mtext *mt, const char *s, size_t n)
 {
-	mt_reserve(mt, n);
-	if (mt->oom)
-		return;
+	if (mt->len + n > mt->cap) {
+		mt_reserve(mt, n);
+		if (mt->oom)
+			return;
+	}
 	memcpy(mt->buf + mt->len, s, n);
 	mt->len += n;
 }
@@ -624,21 +626,21 @@ mt_begin(struct mtext *mt, const char *name)
 static void
 mt_label(struct mtext *mt, const char *name, const char *value)
 {
-	const char	*s, *run;
+	size_t	n;
 
 	mt_put(mt, mt->labels ? "," : "{", 1);
 	mt->labels = true;
 	mt_str(mt, name);
 	mt_put(mt, "=\"", 2);
-	for (s = run = value; *s != '\0'; s++) {
-		if (*s != '\\' && *s != '"' && *s != '\n')
-			continue;
-		mt_put(mt, run, (size_t)(s - run));
-		mt_put(mt, *s == '\\' ? "\\\\" : *s == '"' ? "\\\"" : "\\n",
-		    2);
-		run = s + 1;
+	for (;;) {
+		n = strcspn(value, "\\\"\n");
+		mt_put(mt, value, n);
+		if (value[n] == '\0')
+			break;
+		mt_put(mt, value[n] == '\\' ? "\\\\" : value[n] == '"' ?
+		    "\\\"" : "\\n", 2);
+		value += n + 1;
 	}
-	mt_put(mt, run, (size_t)(s - run));
 	mt_put(mt, "\"", 1);
 }
 
