@@ -61,6 +61,7 @@ static struct selftest		 st_the;
 static volatile sig_atomic_t	 st_sig;
 static volatile int		 st_wake_fd = -1;
 
+/* Now on CLOCK_MONOTONIC, in microseconds: every time the run takes. */
 int64_t
 st_now_us(void)
 {
@@ -70,6 +71,7 @@ st_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The signal that asked us to stop, 0 if none: for waits to notice. */
 int
 st_interrupted(void)
 {
@@ -523,6 +525,7 @@ selftest_main(struct ctl *ctl, int argc, char **argv)
 	}
 	st_run(st);
 	st_cleanup(st);
+	st_check_signal(st);		/* a late ^C still means stop */
 	root = st_json(st, started);
 	if (ctl->json)
 		output_json(root);

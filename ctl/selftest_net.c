@@ -44,7 +44,8 @@
 struct net_cmd {
 	bool		 in_ns;			/* inside the scratch ns */
 	const char	*input;			/* its stdin; NULL: empty */
-	char		 out[8192];		/* its stdout, truncated */
+	char		 out[65536];		/* its stdout */
+	bool		 out_full;		/* ... was cut short */
 	char		 err[512];		/* its stderr, truncated */
 };
 
@@ -201,6 +202,7 @@ net_drain(int fds[2], struct net_cmd *cmd, int64_t deadline)
 	}
 	cmd->out[used[0]] = '\0';
 	cmd->err[used[1]] = '\0';
+	cmd->out_full = used[0] + 1 >= cap[0];
 }
 
 /*
@@ -398,6 +400,11 @@ net_pick_subnet(struct st_net *net, char *err, size_t errlen)
 
 	if (net_run(net, &cmd, argv, err, errlen) == -1)
 		return -1;
+	if (cmd.out_full) {
+		net_errf(err, errlen, "too many routes in %s.0.0/16 to find "
+		    "a free /24", ST_SUBNET_PREFIX);
+		return -1;
+	}
 	for (line = strtok_r(cmd.out, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save))
 		for (x = 1; x <= 254; x++)
