@@ -167,7 +167,7 @@ test_dump_ipv4(void **state)
 	q1 = tl_connect_lo(lport);
 	q2 = tl_connect_lo(lport);
 	l.ports[0] = fd_port(c, false);
-	l.peers[0] = -1;
+	l.peers[0] = fd_port(c, true);
 	l.ports[1] = fd_port(s, false);
 	l.peers[1] = fd_port(s, true);
 	l.ports[2] = lport;
@@ -220,7 +220,7 @@ test_dump_ipv6(void **state)
 	c = connect6(port);
 	assert_true((s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0);
 	l.ports[0] = fd_port(c, false);
-	l.peers[0] = -1;
+	l.peers[0] = port;
 	l.n = 1;
 	assert_int_equal(sp_diag_dump(AF_INET6, SP_DIAG_ALL, SP_DIAG_INFO,
 	    look_cb, &l), 0);
