@@ -465,8 +465,12 @@ metrics_text(struct sockprobed *sd, size_t *lenp)
 	struct mtext	mt = { 0 };
 	uint64_t	t0 = target_clock_us();
 
-	/* A guess that saves most of the reallocations. */
-	mt_reserve(&mt, 4096 + sd->ntargets * 768);
+	/*
+	 * About 1 KiB per connection with every series shown: reserve more,
+	 * as untouched pages cost nothing, so that the text is never copied
+	 * while it grows.
+	 */
+	mt_reserve(&mt, 65536 + sd->ntargets * 1536);
 	text_conn(&mt, sd);
 	text_listeners(&mt, sd);
 	text_daemon(&mt, sd);
