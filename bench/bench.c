@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 
 #include <err.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,8 +23,9 @@
 
 #include "bench.h"
 
-#define DETECT_WAIT_S	3		/* for one event after a close */
-#define GAP_MAX_US	2000		/* random pause between closes */
+#define FD_MARGIN	64		/* sockprobed's own descriptors */
+#define SETTLE_S	1.5		/* round.c's SETTLE_MS */
+#define DETECT_WAIT_S	1		/* round.c's */
 
 /* The targets. */
 #define TARGET_P99_FACTOR	2.0
@@ -58,8 +60,6 @@ static size_t	parse_size(const char *, size_t, size_t, const char *);
 static void	parse_conns(const char *);
 static const char *default_path(const char *);
 static void	at_exit(void);
-static void	detect_record(const struct options *, const struct event_rec *,
-		    int64_t *, uint8_t *, struct latencies *, size_t);
 static void	report(FILE *, const struct round *, size_t,
 		    const struct procmem *);
 static void	report_rows(FILE *, const struct round *,
@@ -128,7 +128,7 @@ parse_conns(const char *s)
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (opts.nconns == sizeof(opts.conns) / sizeof(opts.conns[0]))
 			errx(2, "--conns: at most four rounds");
-		opts.conns[opts.nconns++] = parse_size(tok, 2, 19000,
+		opts.conns[opts.nconns++] = parse_size(tok, 2, PEERS_MAX,
 		    "--conns");
 	}
 	free(copy);
@@ -163,115 +163,6 @@ static void
 at_exit(void)
 {
 	util_cleanup(opts.keep);
-}
-
-/* An event of connection ev->id: a latency if we closed it. */
-static void
-detect_record(const struct options *opt, const struct event_rec *ev,
-    int64_t *closed, uint8_t *kind, struct latencies *lat, size_t n)
-{
-	if (!ev->down) {
-		lat->other++;
-		return;
-	}
-	if (ev->id < 0 || (size_t)ev->id >= n || closed[ev->id] == 0) {
-		lat->spurious++;
-		return;
-	}
-	if (closed[ev->id] < 0)		/* already reported */
-		return;
-	if (strcmp(ev->cause, kind[ev->id] == 1 ? "reset" : "peer_closed") !=
-	    0)
-		lat->wrong_cause++;
-	util_lat_add(lat, kind[ev->id], ev->ns - closed[ev->id],
-	    opt->samples);
-	closed[ev->id] = -1;
-}
-
-/*
- * Close 2 * samples of the n held connections, FIN and RST in random
- * order, one at a time after a random pause, each time waiting for its
- * own event: every connection has its own address, so each event
- * names the close it answers, and a late one is counted as late,
- * never taken for another.  Events for connections we did not close
- * are counted as spurious.
- */
-int
-bench_detect(const struct options *opt, struct peers *ps, size_t n,
-    detect_wait_fn wait, void *ctx, struct latencies *lat)
-{
-	struct event_rec ev;
-	int64_t		*closed, deadline, t0;
-	uint8_t		*kind, *order, k;
-	size_t		 i, j, idx, total = 2 * opt->samples, pending = 0;
-	int		 rc = 0, got;
-
-	if ((closed = calloc(n, sizeof(*closed))) == NULL ||
-	    (kind = calloc(n, 1)) == NULL ||
-	    (order = calloc(total, 1)) == NULL)
-		err(1, "calloc");
-	for (i = 0; i < total; i++)
-		order[i] = (uint8_t)(i % 2);
-	for (i = total - 1; i > 0; i--) {
-		j = util_random((uint32_t)(i + 1));
-		k = order[i];
-		order[i] = order[j];
-		order[j] = k;
-	}
-	for (i = 0; i < total && rc == 0; i++) {
-		if (util_interrupted()) {
-			rc = -1;
-			break;
-		}
-		util_sleep_ns((int64_t)util_random(GAP_MAX_US) * 1000);
-		if (peers_close(ps, order[i] == 1, &t0, &idx) == -1 ||
-		    idx >= n || t0 <= 0) {
-			warnx("no connection left to close after %zu", i);
-			rc = -1;
-			break;
-		}
-		closed[idx] = t0;
-		kind[idx] = order[i];
-		pending++;
-		deadline = util_now(CLOCK_MONOTONIC) + DETECT_WAIT_S *
-		    NS_SECOND;
-		while (closed[idx] > 0) {
-			if ((got = wait(ctx, deadline, &ev)) <= 0) {
-				if (got == -1) {
-					warnx("the program under test went "
-					    "away");
-					rc = -1;
-				}
-				break;
-			}
-			if (ev.down && ev.id >= 0 && (size_t)ev.id < n &&
-			    closed[ev.id] > 0) {
-				pending--;
-				if (ev.id != (long)idx)
-					lat->late++;
-			}
-			detect_record(opt, &ev, closed, kind, lat, n);
-		}
-	}
-	/* The stragglers: one more wait for all of them together. */
-	deadline = util_now(CLOCK_MONOTONIC) + DETECT_WAIT_S * NS_SECOND;
-	while (rc == 0 && pending > 0 && wait(ctx, deadline, &ev) == 1) {
-		if (ev.down && ev.id >= 0 && (size_t)ev.id < n &&
-		    closed[ev.id] > 0) {
-			pending--;
-			lat->late++;
-		}
-		detect_record(opt, &ev, closed, kind, lat, n);
-	}
-	/* Never reported counts as infinitely late in the percentiles. */
-	lat->missed = pending;
-	for (i = 0; i < n && pending > 0; i++)
-		if (closed[i] > 0)
-			util_lat_add(lat, kind[i], INT64_MAX, opt->samples);
-	free(closed);
-	free(kind);
-	free(order);
-	return rc;
 }
 
 /* Percentile p of kind (0 FIN, 1 RST, 2 both) in ms; -1 when empty. */
@@ -386,13 +277,16 @@ report_details(FILE *fp, const struct round *rs, size_t nr,
 	fprintf(fp, "\nDetection latency in ms: CLOCK_REALTIME just before "
 	    "the peer's close() to the event's \"time\" (sockprobed) or to "
 	    "just after recv() returned (baseline); a close never reported "
-	    "counts as infinitely late.  Late: reported after its %d s "
-	    "wait.  Spurious: down without our close.  Other: events not "
-	    "going down.  Drops: packets the kernel's input backlog "
-	    "(net.core.netdev_max_backlog) dropped during the round.\n\n"
+	    "counts as infinitely late.  Up before: connections up when "
+	    "the closes began, the only ones closed.  Late: reported after "
+	    "its %d s wait.  Spurious: down without our close.  Other: "
+	    "events not going down.  Drops: packets the kernel's input "
+	    "backlogs (net.core.netdev_max_backlog) dropped during the "
+	    "round, machine-wide (both programs ran at once).\n\n"
 	    "| held | program | closes | n | p50 | p90 | p99 | max | "
-	    "missed | late | wrong cause | spurious | other | drops |\n"
-	    "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+	    "up before | missed | late | wrong cause | spurious | other | "
+	    "drops |\n"
+	    "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
 	    DETECT_WAIT_S);
 	for (i = 0; i < nr; i++) {
 		r = &rs[i];
@@ -408,24 +302,28 @@ report_details(FILE *fp, const struct round *rs, size_t nr,
 				    fmt_ms(lat_ms(l, (int)k, 99)),
 				    fmt_ms(lat_ms(l, (int)k, 100)));
 				if (k < 2)
-					fprintf(fp, " | | | | | |\n");
+					fprintf(fp, " | | | | | | |\n");
 				else
-					fprintf(fp, " %zu | %zu | %zu | %zu | "
-					    "%zu | %llu |\n", l->missed,
+					fprintf(fp, " %zu%s | %zu | %zu | %zu "
+					    "| %zu | %zu | %llu |\n",
+					    l->candidates, l->cut_short ?
+					    " (time ran out)" : "", l->missed,
 					    l->late, l->wrong_cause,
 					    l->spurious, l->other,
-					    (unsigned long long)(p == 0 ?
-					    r->sd_drops : r->base_drops));
+					    (unsigned long long)r->drops);
 			}
 		}
 	}
 	fprintf(fp, "\nsockprobed, memory from /proc/PID/status in KiB "
-	    "(no targets: RssAnon %ld, VmRSS %ld); status timed on the "
-	    "socket alone and through sockprobectl (medians):\n\n"
-	    "| held | all up after | RssAnon | VmRSS | RssAnon at end | "
-	    "VmHWM | status raw | status ctl | response |\n"
+	    "(no targets: RssAnon %ld, VmRSS %ld): RssAnon and VmRSS %.1f s "
+	    "after the peers accepted every connection, before any status "
+	    "request; at end, after the status runs and the closes.  "
+	    "status timed on the socket alone (\"raw\") and through "
+	    "sockprobectl, medians:\n\n"
+	    "| held | all connected after | RssAnon | VmRSS | "
+	    "RssAnon at end | VmHWM | status raw | status ctl | response |\n"
 	    "|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n", idle->anon_kib,
-	    idle->rss_kib);
+	    idle->rss_kib, SETTLE_S);
 	for (i = 0; i < nr; i++) {
 		r = &rs[i];
 		fprintf(fp, "| %s | %.2f s | %ld | %ld | %ld | %ld | %.1f ms "
@@ -444,8 +342,9 @@ report(FILE *fp, const struct round *rs, size_t nr,
     const struct procmem *idle)
 {
 	struct utsname	u;
-	char		when[64], list[128], n[32];
+	char		when[64], list[128], n[32], n2[32];
 	time_t		now = time(NULL);
+	double		slope;
 	size_t		i, off;
 	int		k;
 
@@ -470,6 +369,17 @@ report(FILE *fp, const struct round *rs, size_t nr,
 	    "target | result |\n|---|--:|--:|--:|---|---|\n");
 	for (i = 0; i < nr; i++)
 		report_rows(fp, &rs[i], idle);
+	if (nr >= 2 && rs[nr - 1].n > rs[0].n) {
+		/* The fixed part cancels out: what one more connection costs. */
+		slope = (double)(rs[nr - 1].sd_mem.anon_kib -
+		    rs[0].sd_mem.anon_kib) * 1024.0 /
+		    (double)(rs[nr - 1].n - rs[0].n);
+		fprintf(fp, "| user-space memory per connection, slope | "
+		    "%s → %s | %.0f B | | ≤ %d B | %s |\n",
+		    comma(rs[0].n, n, sizeof(n)), comma(rs[nr - 1].n, n2,
+		    sizeof(n2)), slope, TARGET_MEM_BYTES,
+		    slope <= TARGET_MEM_BYTES ? "PASS" : "MISS");
+	}
 	report_details(fp, rs, nr, idle);
 	fprintf(fp, "\nBaseline: sp-bench-epoll, one epoll set, recv on "
 	    "wake; its memory is RssAnon / held (an upper bound), its CPU "
@@ -485,8 +395,8 @@ main(int argc, char *argv[])
 	struct round	*rs;
 	struct procmem	 idle;
 	FILE		*fp;
-	size_t		 i;
-	int		 ch, group = 1, failed = 0;
+	size_t		 i, nofile;
+	int		 ch, failed = 0;
 
 	opts.conns[0] = 1000;
 	opts.conns[1] = 15000;
@@ -559,7 +469,13 @@ main(int argc, char *argv[])
 	opts.epoll = util_resolve(opts.epoll != NULL ? opts.epoll :
 	    default_path("sp-bench-epoll"));
 	srandom((unsigned)util_now(CLOCK_MONOTONIC));
-	util_raise_nofile();
+	/* Nothing else bounds a round: 1,000,000 with a limit to match. */
+	nofile = util_raise_nofile();
+	for (i = 0; i < opts.nconns; i++)
+		if (opts.conns[i] + FD_MARGIN > nofile)
+			errx(2, "%zu connections: sockprobed would need %zu "
+			    "descriptors, the hard limit is %zu", opts.conns[i],
+			    opts.conns[i] + FD_MARGIN, nofile);
 	util_signals();
 	if (atexit(at_exit) != 0)
 		err(1, "atexit");
@@ -572,10 +488,7 @@ main(int argc, char *argv[])
 	for (i = 0; i < opts.nconns; i++) {
 		rs[i].n = opts.conns[i];
 		vlog("round %zu: %zu connections", i + 1, rs[i].n);
-		if (baseline_round(&opts, &rs[i], group++) == -1)
-			failed++;
-		util_check();
-		if (subject_round(&opts, &rs[i], group++) == -1)
+		if (round_run(&opts, &rs[i], 1 + 2 * (int)i) == -1)
 			failed++;
 		util_check();
 	}

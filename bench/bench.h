@@ -21,6 +21,9 @@
 
 /* Connections per peer process: with their listeners, 10,000 fds. */
 #define CONNS_PER_PEER		5000
+/* Peer address blocks (two per round) and connections per block. */
+#define PEERS_GROUPS		8
+#define PEERS_MAX		1000000
 
 /* What the run was asked for. */
 struct options {
@@ -49,6 +52,8 @@ struct latencies {
 	size_t		 wrong_cause;	/* FIN not peer_closed, RST not reset */
 	size_t		 spurious;	/* down, but we never closed it */
 	size_t		 other;		/* events not going down */
+	size_t		 candidates;	/* up when sampling began */
+	bool		 cut_short;	/* the time budget ran out */
 };
 
 /* One event of the program under test. */
@@ -73,14 +78,13 @@ struct round {
 	struct latencies base_lat;
 	struct procmem	 base_mem;
 	double		 base_cpu_pct;	/* with a TCP_INFO sweep a second */
-	uint64_t	 base_drops;	/* softnet backlog drops meanwhile */
 	/* sockprobed. */
 	struct latencies sd_lat;
 	struct procmem	 sd_mem;	/* all up, before status */
 	struct procmem	 sd_mem_end;	/* after status and the closes */
 	double		 sd_up_s;	/* start to all up */
 	double		 sd_cpu_pct;
-	uint64_t	 sd_drops;	/* softnet backlog drops meanwhile */
+	uint64_t	 drops;		/* softnet backlog drops, whole round */
 	double		 status_ctl_ms;	/* sockprobectl --json status */
 	double		 status_raw_ms;	/* the request on the socket */
 	size_t		 status_bytes;
@@ -104,7 +108,7 @@ void	 util_sleep_ns(int64_t);
 bool	 util_interrupted(void);
 void	 util_signals(void);
 void	 util_check(void);
-void	 util_raise_nofile(void);
+size_t	 util_raise_nofile(void);
 const char *util_resolve(const char *);
 const char *util_tmpdir(void);
 /* A path in the temp dir, removed at exit unless kept. */
@@ -131,6 +135,7 @@ void	 util_lines_free(struct lines *);
 /* The next line without its newline, or NULL at EOF or the deadline. */
 char	*util_line(struct lines *, int64_t);
 uint32_t util_random(uint32_t);
+void	 util_log_tail(const char *);
 void	 util_lat_add(struct latencies *, int, int64_t, size_t);
 void	 util_lat_free(struct latencies *);
 void	 vlog(const char *, ...) __attribute__((format(printf, 1, 2)));
@@ -143,28 +148,42 @@ struct peers *peers_start(int, size_t);
 const char *peers_addr(struct peers *, size_t);
 /* Wait until n connections are accepted in all; 0 or -1. */
 int	 peers_wait(struct peers *, size_t, int64_t);
-/* Close one random held connection (FIN or RST): when, which. */
-int	 peers_close(struct peers *, bool, int64_t *, size_t *);
+/* Close held connection idx (FIN, or RST if asked): when. */
+int	 peers_close(struct peers *, size_t, bool, int64_t *);
 void	 peers_stop(struct peers *);
 
-/* bench.c */
+/* round.c */
 /*
- * The next event of the program under test.  1 got one, 0 none by the
+ * The next event of a program under test.  1 got one, 0 none by the
  * deadline (CLOCK_MONOTONIC), -1 the program went away.
  */
 typedef int	(*detect_wait_fn)(void *, int64_t, struct event_rec *);
-/* Close opt->samples connections each way, one at a time; latencies. */
-int	 bench_detect(const struct options *, struct peers *, size_t,
-	    detect_wait_fn, void *, struct latencies *);
+/* Both programs holding r->n connections at once: every figure of r. */
+int	 round_run(const struct options *, struct round *, int);
 
 /* baseline.c */
-/* The raw epoll program: memory, CPU with a sweep, detection latency. */
-int	 baseline_round(const struct options *, struct round *, int);
+struct base;
+struct base *baseline_start(const struct options *, struct peers *, size_t);
+int	 baseline_ready(struct base *, int64_t);
+pid_t	 baseline_pid(const struct base *);
+int	 baseline_sweep(struct base *, int);
+int	 baseline_wait_cb(void *, int64_t, struct event_rec *);
+void	 baseline_stop(struct base *);
 
 /* subject.c */
+struct subject;
 /* sockprobed with no targets: its memory. */
 int	 subject_idle(const struct options *, struct procmem *);
-/* sockprobed holding r->n targets: every figure. */
-int	 subject_round(const struct options *, struct round *, int);
+struct subject *subject_start(const struct options *, struct peers *,
+	    size_t);
+pid_t	 subject_pid(const struct subject *);
+int	 subject_wait_up(struct subject *, int64_t);
+long	 subject_up_ids(struct subject *, size_t *);
+void	 subject_status(const struct options *, struct subject *,
+	    struct round *);
+int	 subject_watch(struct subject *);
+int	 subject_wait_cb(void *, int64_t, struct event_rec *);
+void	 subject_log_tail(const struct subject *);
+void	 subject_stop(struct subject *);
 
 #endif /* BENCH_H */

@@ -4,7 +4,8 @@
  *
  * The far end of every held connection: forked processes listening on
  * loopback, each holding at most CONNS_PER_PEER accepted connections,
- * and closing one (FIN or RST) when told, with the time just before.
+ * and closing the one it is told to (FIN or RST), with the time just
+ * before.
  */
 
 #include "config.h"
@@ -34,8 +35,8 @@
 enum peer_op {
 	OP_READY = 1,		/* peer: listening on port val */
 	OP_COUNT,		/* driver: how many held? (val) */
-	OP_CLOSE,		/* driver: close one, arg 1 = RST; the answer:
-				 * arg = its index, val = the time */
+	OP_CLOSE,		/* driver: close index val, arg 1 = RST; the
+				 * answer: val = the time, arg -1 if not held */
 	OP_QUIT			/* driver: reset everything and exit */
 };
 
@@ -70,8 +71,7 @@ struct peer_state {
 	size_t	 lo, hi;
 	int	*lfd;			/* listener of index lo + i, or -1 */
 	int	*conn;			/* accepted on it, or -1 */
-	size_t	*open;			/* indexes held, for random picks */
-	size_t	 nopen;
+	size_t	 nopen;			/* connections held */
 };
 
 static void	peer_main(int, int, size_t, size_t) __attribute__((noreturn));
@@ -83,18 +83,21 @@ static void	peer_reset_all(struct peer_state *);
 static int	peers_ask(struct peer *, struct peer_msg *);
 
 /*
- * Connection i has a listener of its own, 127.(100 + group).(i / 250).
- * (i % 250 + 1): every event names its connection, so a late event is
- * never taken for another close's.  The whole of 127/8 is local.
+ * Connection i has a listener of its own address: every event names
+ * its connection, so a late event is never taken for another close's.
+ * Group g owns 127.(100 + 16 (g - 1) + i / 62500).(i / 250 % 250).
+ * (i % 250 + 1), a million addresses; the whole of 127/8 is local.
  */
 static void
 peer_addr(int group, size_t i, struct sockaddr_in *sin)
 {
+	uint32_t	a = 100 + 16 * ((uint32_t)group - 1) +
+			    (uint32_t)(i / 62500);
+
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = htonl((127U << 24) |
-	    ((uint32_t)(100 + group) << 16) | ((uint32_t)(i / 250) << 8) |
-	    (uint32_t)(i % 250 + 1));
+	sin->sin_addr.s_addr = htonl((127U << 24) | (a << 16) |
+	    ((uint32_t)(i / 250 % 250) << 8) | (uint32_t)(i % 250 + 1));
 }
 
 /*
@@ -151,7 +154,7 @@ peer_accept(struct peer_state *ps, size_t k)
 	    SOCK_CLOEXEC)) == -1)
 		return;
 	ps->conn[k] = fd;
-	ps->open[ps->nopen++] = k;
+	ps->nopen++;
 	close(ps->lfd[k]);
 	ps->lfd[k] = -1;
 }
@@ -161,10 +164,11 @@ static void
 peer_reset_all(struct peer_state *ps)
 {
 	struct linger	lg = { 1, 0 };
-	size_t		i, k;
+	size_t		k;
 
-	for (i = 0; i < ps->nopen; i++) {
-		k = ps->open[i];
+	for (k = 0; k < ps->hi - ps->lo; k++) {
+		if (ps->conn[k] == -1)
+			continue;
 		(void)setsockopt(ps->conn[k], SOL_SOCKET, SO_LINGER, &lg,
 		    sizeof(lg));
 		close(ps->conn[k]);
@@ -179,7 +183,7 @@ peer_command(struct peer_state *ps, const struct peer_msg *m)
 {
 	struct peer_msg	r = { .op = m->op };
 	struct linger	lg = { 1, 0 };
-	size_t		i, k;
+	size_t		k;
 	int		fd;
 
 	switch (m->op) {
@@ -187,20 +191,19 @@ peer_command(struct peer_state *ps, const struct peer_msg *m)
 		r.val = (int64_t)ps->nopen;
 		break;
 	case OP_CLOSE:
-		if (ps->nopen == 0) {
+		if (m->val < (int64_t)ps->lo || m->val >= (int64_t)ps->hi ||
+		    ps->conn[m->val - ps->lo] == -1) {
 			r.arg = -1;
 			break;
 		}
-		i = util_random((uint32_t)ps->nopen);
-		k = ps->open[i];
-		ps->open[i] = ps->open[--ps->nopen];
+		k = (size_t)m->val - ps->lo;
 		fd = ps->conn[k];
 		ps->conn[k] = -1;
+		ps->nopen--;
 		/* SO_LINGER {1, 0}: close() sends an RST, not a FIN. */
 		if (m->arg == 1)
 			(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg,
 			    sizeof(lg));
-		r.arg = (int32_t)(ps->lo + k);
 		r.val = util_now(CLOCK_REALTIME);
 		close(fd);
 		break;
@@ -237,7 +240,6 @@ peer_main(int ctl, int group, size_t lo, size_t hi)
 	srandom((unsigned)getpid());
 	if ((ps.lfd = calloc(hi - lo, sizeof(int))) == NULL ||
 	    (ps.conn = calloc(hi - lo, sizeof(int))) == NULL ||
-	    (ps.open = calloc(hi - lo, sizeof(size_t))) == NULL ||
 	    (ps.ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		_exit(1);
 	for (i = 0; i < hi - lo; i++)
@@ -249,8 +251,8 @@ peer_main(int ctl, int group, size_t lo, size_t hi)
 		_exit(1);
 	m = (struct peer_msg){ .op = OP_READY };
 	if (peer_listen(&ps, group, (uint16_t *)&i) == -1) {
-		dprintf(2, "sp-bench: peer: listen on 127.%d.x.x: %s\n",
-		    100 + group, strerror(errno));
+		dprintf(2, "sp-bench: peer: listen in group %d: %s\n",
+		    group, strerror(errno));
 		_exit(1);
 	}
 	m.val = (int64_t)(uint16_t)i;
@@ -293,7 +295,7 @@ peers_start(int group, size_t n)
 	int		 sv[2];
 	pid_t		 pid;
 
-	if (n > 62500 || group < 1 || group > 150)
+	if (n > PEERS_MAX || group < 1 || group > PEERS_GROUPS)
 		errx(1, "peers: %zu connections in group %d", n, group);
 	if ((ps = calloc(1, sizeof(*ps))) == NULL)
 		err(1, "calloc");
@@ -331,8 +333,8 @@ peers_start(int group, size_t n)
 			errx(1, "peer %d did not start", (int)p->pid);
 		p->port = (uint16_t)m.val;
 	}
-	vlog("peers: %zu processes, %zu listeners on 127.%d.x.x", ps->np, n,
-	    100 + group);
+	vlog("peers: %zu processes, %zu listeners in group %d", ps->np, n,
+	    group);
 	return ps;
 }
 
@@ -402,37 +404,30 @@ peers_wait(struct peers *ps, size_t n, int64_t deadline)
 }
 
 /*
- * Have a peer, chosen in proportion to what each holds, close one of
- * its connections at random: FIN, or RST when rst.  *when is
- * CLOCK_REALTIME just before the close(), *idx the connection's index.
- * 0, or -1 if none is left.
+ * Have the peer holding connection idx close it: FIN, or RST when rst.
+ * *when is CLOCK_REALTIME just before the close().  0, or -1 when it is
+ * not held (any more).
  */
 int
-peers_close(struct peers *ps, bool rst, int64_t *when, size_t *idx)
+peers_close(struct peers *ps, size_t idx, bool rst, int64_t *when)
 {
 	struct peer_msg	 m;
 	struct peer	*p = NULL;
-	size_t		 i, total = 0, pick;
+	size_t		 i;
 
 	for (i = 0; i < ps->np; i++)
-		total += ps->p[i].held;
-	if (total == 0)
+		if (idx >= ps->p[i].lo && idx < ps->p[i].hi)
+			p = &ps->p[i];
+	if (p == NULL)
 		return -1;
-	pick = util_random((uint32_t)total);
-	for (i = 0; i < ps->np; i++) {
-		p = &ps->p[i];
-		if (pick < p->held)
-			break;
-		pick -= p->held;
-	}
-	m = (struct peer_msg){ .op = OP_CLOSE, .arg = rst ? 1 : 0 };
+	m = (struct peer_msg){ .op = OP_CLOSE, .arg = rst ? 1 : 0,
+	    .val = (int64_t)idx };
 	if (peers_ask(p, &m) == -1 ||
 	    recv(p->fd, &m, sizeof(m), 0) != (ssize_t)sizeof(m) ||
 	    m.arg == -1)
 		return -1;
 	p->held--;
 	*when = m.val;
-	*idx = (size_t)m.arg;
 	return 0;
 }
 

@@ -2,10 +2,9 @@
 /*
  * Copyright (c) 2026 The sockprobe authors
  *
- * One round of sockprobed: a generated configuration with one [target]
- * per held connection, the daemon on its own control socket, and every
- * figure: time to all up, memory, CPU while idle, status, and the
- * latency from a peer's close() or RST to the event on `watch`.
+ * sockprobed under test: a generated configuration with one [target]
+ * per held connection, the daemon on its own control socket, its status
+ * timed, and its events read from `watch`.
  */
 
 #include "config.h"
@@ -30,25 +29,23 @@
 #define SD_REQ_S	10		/* for one control response */
 #define SD_SETTLE_MS	1500		/* after all up: every poll ran once */
 
-/* A `watch` subscription on the control socket. */
-struct watch {
-	struct lines	l;
+/* A running sockprobed and its `watch` subscription. */
+struct subject {
+	pid_t		 pid;
+	size_t		 n;
+	const char	*sock;
+	const char	*log;
+	struct lines	 watch;		/* fd -1 until subject_watch() */
 };
 
 static void	subject_conf(const struct options *, const char *,
 		    struct peers *, size_t);
-static pid_t	subject_start(const struct options *, const char *,
+static pid_t	subject_spawn(const struct options *, const char *,
 		    const char *, const char *);
 static int	subject_connect(const char *);
 static char	*subject_request(const char *, const char *, size_t *);
-static long	subject_count_up(const char *, size_t *);
-static int	subject_wait_up(const char *, pid_t, size_t, int64_t);
-static void	subject_status(const struct options *, const char *,
-		    struct round *);
-static int	subject_watch(const char *, struct watch *);
+static long	subject_count_up(const char *, size_t *, size_t *);
 static int	subject_time(const char *, int64_t *);
-static int	subject_wait_cb(void *, int64_t, struct event_rec *);
-static void	subject_log_tail(const char *);
 
 /*
  * The configuration: settings that let each figure mean one thing.
@@ -86,7 +83,7 @@ subject_conf(const struct options *opt, const char *path, struct peers *ps,
 
 /* sockprobed -c conf -s sock, its stderr to log; up when it answers. */
 static pid_t
-subject_start(const struct options *opt, const char *conf, const char *sock,
+subject_spawn(const struct options *opt, const char *conf, const char *sock,
     const char *log)
 {
 	char	*argv[32], *wrap = NULL, *tok, *save = NULL;
@@ -119,7 +116,7 @@ subject_start(const struct options *opt, const char *conf, const char *sock,
 	while (util_now(CLOCK_MONOTONIC) < deadline && !util_interrupted()) {
 		if (!util_alive(pid)) {
 			warnx("sockprobed exited at start");
-			subject_log_tail(log);
+			util_log_tail(log);
 			return -1;
 		}
 		if ((fd = subject_connect(sock)) != -1) {
@@ -129,7 +126,7 @@ subject_start(const struct options *opt, const char *conf, const char *sock,
 		util_sleep_ns(10 * NS_MS);
 	}
 	warnx("sockprobed: %s does not answer", sock);
-	subject_log_tail(log);
+	util_log_tail(log);
 	util_stop(pid, 2000);
 	return -1;
 }
@@ -178,15 +175,19 @@ subject_request(const char *sock, const char *req, size_t *len)
 	return copy;
 }
 
-/* How many targets of a status response are up; -1 if it is no status. */
+/*
+ * How many targets of a status response are up, -1 if it is no status;
+ * with ids, their indexes (t000123 is 123) too.
+ */
 static long
-subject_count_up(const char *resp, size_t *total)
+subject_count_up(const char *resp, size_t *total, size_t *ids)
 {
 	json_t		*o, *a, *t;
 	json_error_t	 jerr;
-	const char	*h;
+	const char	*h, *name;
+	char		*end;
 	size_t		 i;
-	long		 up = 0;
+	long		 up = 0, id;
 
 	if ((o = json_loads(resp, 0, &jerr)) == NULL)
 		return -1;
@@ -196,38 +197,65 @@ subject_count_up(const char *resp, size_t *total)
 		return -1;
 	}
 	*total = json_array_size(a);
-	json_array_foreach(a, i, t)
-		if ((h = json_string_value(json_object_get(t, "health"))) !=
-		    NULL && strcmp(h, "up") == 0)
-			up++;
+	json_array_foreach(a, i, t) {
+		if ((h = json_string_value(json_object_get(t, "health"))) ==
+		    NULL || strcmp(h, "up") != 0)
+			continue;
+		name = json_string_value(json_object_get(t, "name"));
+		if (ids != NULL && name != NULL && name[0] == 't' &&
+		    (id = strtol(name + 1, &end, 10)) >= 0 && *end == '\0' &&
+		    (size_t)id < *total)
+			ids[up] = (size_t)id;
+		else if (ids != NULL)
+			continue;
+		up++;
+	}
 	json_decref(o);
 	return up;
 }
 
-/* Poll status until n targets are up; 0, or -1 by the deadline. */
-static int
-subject_wait_up(const char *sock, pid_t pid, size_t n, int64_t deadline)
+/* Poll status until every target is up; 0, or -1 by the deadline. */
+int
+subject_wait_up(struct subject *sj, int64_t deadline)
 {
 	char	*resp;
 	size_t	 len, total = 0;
 	long	 up = -1;
 
 	while (util_now(CLOCK_MONOTONIC) < deadline && !util_interrupted()) {
-		if (!util_alive(pid)) {
+		if (!util_alive(sj->pid)) {
 			warnx("sockprobed died");
+			util_log_tail(sj->log);
 			return -1;
 		}
-		if ((resp = subject_request(sock, "{\"cmd\":\"status\"}\n",
-		    &len)) != NULL) {
-			up = subject_count_up(resp, &total);
+		if ((resp = subject_request(sj->sock,
+		    "{\"cmd\":\"status\"}\n", &len)) != NULL) {
+			up = subject_count_up(resp, &total, NULL);
 			free(resp);
-			if (up >= 0 && (size_t)up == n)
+			if (up >= 0 && (size_t)up == sj->n)
 				return 0;
 		}
 		util_sleep_ns(100 * NS_MS);
 	}
-	warnx("sockprobed: %ld of %zu targets up (%zu listed)", up, n, total);
+	warnx("sockprobed: %ld of %zu targets up (%zu listed)", up, sj->n,
+	    total);
+	util_log_tail(sj->log);
 	return -1;
+}
+
+/* The indexes of the targets up now, into ids (room for n); -1 on error. */
+long
+subject_up_ids(struct subject *sj, size_t *ids)
+{
+	char	*resp;
+	size_t	 len, total = 0;
+	long	 up = -1;
+
+	if ((resp = subject_request(sj->sock, "{\"cmd\":\"status\"}\n",
+	    &len)) != NULL)
+		up = subject_count_up(resp, &total, ids);
+	free(resp);
+	return up;
 }
 
 /*
@@ -235,11 +263,12 @@ subject_wait_up(const char *sock, pid_t pid, size_t n, int64_t deadline)
  * daemon costs) and `sockprobectl --json status` (what a user waits
  * for), median of opt->status_runs each.
  */
-static void
-subject_status(const struct options *opt, const char *sock, struct round *r)
+void
+subject_status(const struct options *opt, struct subject *sj, struct round *r)
 {
+	const char	*sock = sj->sock;
 	char	*argv[] = { (char *)(uintptr_t)opt->sockprobectl,
-		    (char *)(uintptr_t)"-s", (char *)(uintptr_t)sock,
+		    (char *)(uintptr_t)"-s", (char *)(uintptr_t)sj->sock,
 		    (char *)(uintptr_t)"--json", (char *)(uintptr_t)"status",
 		    NULL };
 	double	 raw[16], ctl[16];
@@ -283,22 +312,23 @@ subject_status(const struct options *opt, const char *sock, struct round *r)
 }
 
 /* Subscribe to events; 0 once the daemon said ok. */
-static int
-subject_watch(const char *sock, struct watch *w)
+int
+subject_watch(struct subject *sj)
 {
 	const char	*req = "{\"cmd\":\"watch\"}\n";
 	char		*line;
 	int		 fd;
 
-	if ((fd = subject_connect(sock)) == -1)
+	if ((fd = subject_connect(sj->sock)) == -1)
 		return -1;
-	util_lines_init(&w->l, fd);
+	util_lines_init(&sj->watch, fd);
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
-	    (line = util_line(&w->l, util_now(CLOCK_MONOTONIC) +
+	    (line = util_line(&sj->watch, util_now(CLOCK_MONOTONIC) +
 	    SD_REQ_S * NS_SECOND)) == NULL ||
 	    strstr(line, "\"ok\":true") == NULL) {
-		util_lines_free(&w->l);
 		close(fd);
+		util_lines_free(&sj->watch);
+		warnx("sockprobed: watch refused");
 		return -1;
 	}
 	return 0;
@@ -323,17 +353,18 @@ subject_time(const char *s, int64_t *ns)
 }
 
 /* The next event: its "time", "cause", whether "to" is down, whose. */
-static int
+int
 subject_wait_cb(void *arg, int64_t deadline, struct event_rec *ev)
 {
-	struct watch	*w = arg;
+	struct subject	*sj = arg;
+	struct lines	*w = &sj->watch;
 	json_t		*o;
 	json_error_t	 jerr;
 	const char	*to, *c, *time, *name;
 	char		*line, *end;
 	int		 ok;
 
-	while ((line = util_line(&w->l, deadline)) != NULL) {
+	while ((line = util_line(w, deadline)) != NULL) {
 		if ((o = json_loads(line, 0, &jerr)) == NULL)
 			continue;
 		to = json_string_value(json_object_get(o, "to"));
@@ -355,24 +386,7 @@ subject_wait_cb(void *arg, int64_t deadline, struct event_rec *ev)
 		if (ok)
 			return 1;
 	}
-	return w->l.eof ? -1 : 0;
-}
-
-/* The daemon's last words, when it failed us. */
-static void
-subject_log_tail(const char *log)
-{
-	char	line[512], last[10][512];
-	size_t	n = 0, i;
-	FILE	*fp;
-
-	if ((fp = fopen(log, "r")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		(void)snprintf(last[n++ % 10], sizeof(last[0]), "%s", line);
-	fclose(fp);
-	for (i = n > 10 ? n - 10 : 0; i < n; i++)
-		fprintf(stderr, "  sockprobed: %s", last[i % 10]);
+	return w->eof ? -1 : 0;
 }
 
 /* sockprobed on a configuration without targets: its fixed memory. */
@@ -386,7 +400,7 @@ subject_idle(const struct options *opt, struct procmem *m)
 	int		 rc;
 
 	subject_conf(opt, conf, NULL, 0);
-	if ((pid = subject_start(opt, conf, sock, log)) == -1)
+	if ((pid = subject_spawn(opt, conf, sock, log)) == -1)
 		return -1;
 	util_sleep_ns(SD_SETTLE_MS * NS_MS);
 	rc = util_procmem(pid, m);
@@ -394,71 +408,56 @@ subject_idle(const struct options *opt, struct procmem *m)
 	return rc;
 }
 
-/* Every sockprobed figure of round r, its peers on 127.77.group.X. */
-int
-subject_round(const struct options *opt, struct round *r, int group)
+/*
+ * sockprobed with a [target] for each of the peers' n connections, on
+ * its own control socket; NULL if it does not answer.
+ */
+struct subject *
+subject_start(const struct options *opt, struct peers *ps, size_t n)
 {
-	struct peers	*ps;
-	struct watch	 w;
+	struct subject	*sj;
 	char		 name[64];
-	const char	*conf, *sock, *log;
-	int64_t		 t0, deadline, c0, c1, w0, w1;
-	uint64_t	 drops = util_softnet_drops();
-	pid_t		 pid;
-	int		 rc = -1;
+	const char	*conf;
 
-	(void)snprintf(name, sizeof(name), "sockprobed-%zu.conf", r->n);
+	if ((sj = calloc(1, sizeof(*sj))) == NULL)
+		err(1, "calloc");
+	sj->n = n;
+	util_lines_init(&sj->watch, -1);
+	(void)snprintf(name, sizeof(name), "sockprobed-%zu.conf", n);
 	conf = util_tmpfile(name);
-	(void)snprintf(name, sizeof(name), "sockprobed-%zu.log", r->n);
-	log = util_tmpfile(name);
-	sock = util_tmpfile("control.sock");
-	ps = peers_start(group, r->n);
-	subject_conf(opt, conf, ps, r->n);
-	t0 = util_now(CLOCK_MONOTONIC);
-	if ((pid = subject_start(opt, conf, sock, log)) == -1) {
-		peers_stop(ps);
-		return -1;
+	(void)snprintf(name, sizeof(name), "sockprobed-%zu.log", n);
+	sj->log = util_tmpfile(name);
+	sj->sock = util_tmpfile("control.sock");
+	subject_conf(opt, conf, ps, n);
+	if ((sj->pid = subject_spawn(opt, conf, sj->sock, sj->log)) == -1) {
+		free(sj);
+		return NULL;
 	}
-	deadline = t0 + (60 + (int64_t)r->n / 250) * NS_SECOND;
-	if (subject_wait_up(sock, pid, r->n, deadline) == -1 ||
-	    peers_wait(ps, r->n, deadline) == -1) {
-		subject_log_tail(log);
-		goto done;
-	}
-	r->sd_up_s = (double)(util_now(CLOCK_MONOTONIC) - t0) / NS_SECOND;
-	vlog("sockprobed: %zu targets up in %.2f s", r->n, r->sd_up_s);
-	util_sleep_ns(SD_SETTLE_MS * NS_MS);
-	(void)util_procmem(pid, &r->sd_mem);
+	return sj;
+}
 
-	c0 = util_cpu_ns(pid);
-	w0 = util_now(CLOCK_MONOTONIC);
-	util_sleep_ns(opt->cpu_seconds * NS_SECOND);
-	c1 = util_cpu_ns(pid);
-	w1 = util_now(CLOCK_MONOTONIC);
-	r->sd_cpu_pct = c0 < 0 || c1 < 0 ? -1 :
-	    100.0 * (double)(c1 - c0) / (double)(w1 - w0);
-	util_check();
-	vlog("sockprobed: CPU %.2f%% holding %zu idle", r->sd_cpu_pct, r->n);
+pid_t
+subject_pid(const struct subject *sj)
+{
+	return sj->pid;
+}
 
-	subject_status(opt, sock, r);
-	vlog("sockprobed: status %.1f ms (raw %.1f ms, %zu bytes)",
-	    r->status_ctl_ms, r->status_raw_ms, r->status_bytes);
-	util_check();
+/* Its last log lines, when it failed us. */
+void
+subject_log_tail(const struct subject *sj)
+{
+	util_log_tail(sj->log);
+}
 
-	if (subject_watch(sock, &w) == -1) {
-		warnx("sockprobed: watch refused");
-		goto done;
-	}
-	rc = bench_detect(opt, ps, r->n, subject_wait_cb, &w, &r->sd_lat);
-	close(w.l.fd);
-	util_lines_free(&w.l);
-	(void)util_procmem(pid, &r->sd_mem_end);
-	if (rc == -1)
-		subject_log_tail(log);
-done:
-	/* The daemon first: its FINs meet the peers' RSTs, no TIME_WAIT. */
-	util_stop(pid, 10000);
-	r->sd_drops = util_softnet_drops() - drops;
-	peers_stop(ps);
-	return rc;
+/* Stop it (SIGTERM, then SIGKILL) and free. */
+void
+subject_stop(struct subject *sj)
+{
+	if (sj == NULL)
+		return;
+	if (sj->watch.fd != -1)
+		close(sj->watch.fd);
+	util_lines_free(&sj->watch);
+	util_stop(sj->pid, 10000);
+	free(sj);
 }

@@ -27,7 +27,7 @@
 
 #include "bench.h"
 
-#define MAX_CHILDREN	64
+#define MAX_CHILDREN	512
 #define MAX_TMPFILES	64
 
 bool			 util_verbose;
@@ -166,8 +166,11 @@ util_resolve(const char *path)
 	return dir;
 }
 
-/* The soft descriptor limit up to the hard one, for us and children. */
-void
+/*
+ * The soft descriptor limit up to the hard one, for us and children;
+ * returns it.
+ */
+size_t
 util_raise_nofile(void)
 {
 	struct rlimit	rl;
@@ -177,6 +180,7 @@ util_raise_nofile(void)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		err(1, "setrlimit");
+	return rl.rlim_max == RLIM_INFINITY ? SIZE_MAX : (size_t)rl.rlim_max;
 }
 
 /* The run's private directory, made on first use. */
@@ -292,7 +296,7 @@ util_spawn(char *const argv[], int in, int out, int errfd)
 	    dup2(errfd != -1 ? errfd : null, 2) == -1)
 		_exit(127);
 	closefrom(3);
-	execv(argv[0], argv);
+	execvp(argv[0], argv);
 	dprintf(2, "sp-bench: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
@@ -513,6 +517,23 @@ util_line(struct lines *l, int64_t deadline)
 		else if (n > 0)
 			l->len += (size_t)n;
 	}
+}
+
+/* The last lines of a log, to stderr, when its writer failed us. */
+void
+util_log_tail(const char *log)
+{
+	char	line[512], last[10][512];
+	size_t	n = 0, i;
+	FILE	*fp;
+
+	if ((fp = fopen(log, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		(void)snprintf(last[n++ % 10], sizeof(last[0]), "%s", line);
+	fclose(fp);
+	for (i = n > 10 ? n - 10 : 0; i < n; i++)
+		fprintf(stderr, "  %s: %s", log, last[i % 10]);
 }
 
 /* Uniform in [0, n); not for secrets, only for spreading samples. */
