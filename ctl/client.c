@@ -286,6 +286,8 @@ client_render(const char *verb, json_t *resp)
 
 	if (strcmp(verb, CTL_CMD_STATUS) == 0)
 		client_status_render(resp);
+	else if (strcmp(verb, CTL_CMD_SOCKETS) == 0)
+		sockets_render(resp);
 	else if (strcmp(verb, CTL_CMD_EXPLAIN) == 0) {
 		output_section("Target");
 		kv = kv_new();
@@ -354,6 +356,8 @@ client_main(struct ctl *ctl, int argc, char **argv)
 	int		 status = EXIT_OK;
 
 	req = client_request(argc, argv);
+	if (strcmp(argv[0], CTL_CMD_SOCKETS) == 0)
+		sockets_request(ctl, req);
 	client_connect(&c, req);
 	client_send(&c, req);
 	json_decref(req);

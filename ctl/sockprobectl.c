@@ -75,7 +75,8 @@ static const struct verb verbs[] = {
 	{ "add",	2, VERB_ANY,	VERB_DAEMON,	client_main },
 	{ "remove",	1, 1,		VERB_DAEMON,	client_main },
 	{ "reload",	0, 0,		VERB_DAEMON,	client_main },
-	{ "sockets",	0, 0,		VERB_DAEMON,	client_main },
+	{ "sockets",	0, 0,		VERB_DAEMON | OPT_SURVEY,
+	    client_main },
 	{ "metrics",	0, 0,		VERB_DAEMON,	client_main },
 };
 
@@ -98,7 +99,9 @@ static const struct verb_help verb_helps[] = {
 	{ "add", "add NAME HOST:PORT [KEY=VALUE]...", "add a target" },
 	{ "remove", "remove NAME", "remove a target" },
 	{ "reload", "reload", "reread the configuration file" },
-	{ "sockets", "sockets", "survey every TCP socket of the host" },
+	{ "sockets", "sockets", "survey every TCP socket of the host:\n"
+	    "states, CLOSE_WAIT by process, TIME_WAIT,\nretransmissions, "
+	    "accept queues" },
 	{ "metrics", "metrics", "the Prometheus metrics, as text" },
 };
 
@@ -137,6 +140,15 @@ static const struct ctl_option options[] = {
 	    "the connection's RTO (default: tcp_rto_min)" },
 	{ "recv-timeout", 'r', "DUR",	OPT_BUDGET, "SO_RCVTIMEO, 0 for off" },
 	{ "send-timeout", 'w', "DUR",	OPT_BUDGET, "SO_SNDTIMEO, 0 for off" },
+	{ "state",	'S', "STATES",	OPT_SURVEY,
+	    "sockets: only these states, comma-separated\n(close-wait, "
+	    "time-wait, listen, ...)" },
+	{ "port",	'P', "PORT",	OPT_SURVEY,
+	    "sockets: only those with this local or peer port" },
+	{ "process",	'p', "PROC",	OPT_SURVEY,
+	    "sockets: only those of this pid or command" },
+	{ "top",	'n', "N",	OPT_SURVEY,
+	    "sockets: at most N rows per list (default 10)" },
 };
 
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
@@ -360,6 +372,18 @@ set_option(struct ctl *ctl, int ch, const char *arg)
 	case 'w':
 		ctl->send_timeout_ms = (uint32_t)parse_ms("--send-timeout", arg,
 		    0, INT_MAX);
+		break;
+	case 'S':
+		ctl->states = arg;
+		break;
+	case 'P':
+		ctl->port = (uint16_t)parse_uint("--port", arg, 1, 65535);
+		break;
+	case 'p':
+		ctl->process = arg;
+		break;
+	case 'n':
+		ctl->top = (uint32_t)parse_uint("--top", arg, 1, 1000);
 		break;
 	default:
 		usage(EXIT_USAGE);

@@ -29,6 +29,7 @@
 #define OPT_PROBE	0x04		/* --timeout, --send, --expect, ... */
 #define OPT_BUDGET	0x08		/* --linger2, --rto, ... (explain) */
 #define OPT_SYSCTL	0x10		/* --sysctl-dir */
+#define OPT_SURVEY	0x20		/* --state, --port, --process, --top */
 
 /* Verb flags, next to the option groups the verb accepts. */
 #define VERB_DAEMON	0x100		/* talks to sockprobed */
@@ -53,6 +54,12 @@ struct ctl {
 	const char		*expect;		/* as written */
 	int			 family;		/* AF_UNSPEC */
 	bool			 listen_self;
+
+	/* OPT_SURVEY: the filters of sockets. */
+	const char		*states;		/* as written */
+	uint16_t		 port;			/* 0: any */
+	const char		*process;		/* pid or name */
+	uint32_t		 top;			/* 0: the daemon's */
 
 	/* OPT_BUDGET */
 	int			 linger2_s;		/* 0: tcp_fin_timeout */
@@ -137,5 +144,10 @@ int		 selftest_main(struct ctl *, int, char **);
 
 /* client.c */
 int		 client_main(struct ctl *, int, char **);
+
+/* sockets.c */
+/* The filters into the request; a bad one exits 2 before connecting. */
+void		 sockets_request(const struct ctl *, json_t *);
+void		 sockets_render(const json_t *);
 
 #endif /* SOCKPROBECTL_H */

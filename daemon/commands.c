@@ -110,6 +110,7 @@ static const struct command commands[] = {
 	{ CTL_CMD_RELOAD,	CMD_MUTATES,	cmd_reload },
 	{ CTL_CMD_KERNEL,	0,		cmd_kernel },
 	{ CTL_CMD_EXPLAIN,	0,		cmd_explain },
+	{ CTL_CMD_SOCKETS,	0,		survey_cmd_sockets },
 	{ CTL_CMD_METRICS,	0,		cmd_metrics },
 };
 

@@ -116,6 +116,11 @@ static const struct conf_key daemon_keys[] = {
 	{ "metrics_listen", CONF_ADDRESS, D(metrics_listen), 0, 0, 0, NULL },
 	{ "event_backend", CONF_BACKEND, D(event_backend), 0, 0, 0, NULL },
 	{ "log_level", CONF_LOGLEVEL, D(log_level), 0, 0, 0, NULL },
+	/* 0 is off; config.c refuses the silly 1..99 ms. */
+	{ "survey_interval", CONF_DURATION, D(survey_interval_ms), 0, MS_DAY,
+	    0, NULL },
+	{ "closewait_alarm", CONF_DURATION, D(closewait_alarm_ms), 0,
+	    30 * MS_DAY, 0, NULL },
 };
 
 #define NTARGET_KEYS	(sizeof(target_keys) / sizeof(target_keys[0]))

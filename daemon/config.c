@@ -57,6 +57,7 @@ static int	 conf_parse_text(struct conf_parse *);
 static void	 conf_resolve(struct conf *);
 static void	 conf_resolve_one(const struct conf *, struct target_conf *);
 static void	 conf_validate(struct conf_parse *);
+static void	 conf_validate_daemon(struct conf_parse *);
 static void	 conf_validate_one(struct conf_parse *,
 		    const struct target_conf *);
 static int	 conf_key_line(const struct target_conf *, const char *);
@@ -95,6 +96,8 @@ conf_daemon_defaults(struct daemon_conf *d)
 	d->metrics_listen = strdup(METRICS_LISTEN_DEFAULT);
 	d->event_backend = BACKEND_AUTO;
 	d->log_level = LOG_INFO;
+	d->survey_interval_ms = SURVEY_INTERVAL_DEFAULT;
+	d->closewait_alarm_ms = CLOSEWAIT_ALARM_DEFAULT;
 }
 
 static void
@@ -472,11 +475,37 @@ conf_validate_one(struct conf_parse *p, const struct target_conf *t)
 		    "address: %s", t->name, errstr);
 }
 
+/*
+ * [daemon]'s survey durations: 0 is off, and anything shorter than
+ * SURVEY_MIN_MS would make the survey a busy loop.
+ */
+static void
+conf_validate_daemon(struct conf_parse *p)
+{
+	static const char *const keys[] = { "survey_interval",
+	    "closewait_alarm" };
+	const struct daemon_conf *d = &p->conf->daemon;
+	uint64_t		 v;
+	size_t			 i;
+	int			 idx;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		v = i == 0 ? d->survey_interval_ms : d->closewait_alarm_ms;
+		if (v == 0 || v >= SURVEY_MIN_MS ||
+		    conf_daemon_key(keys[i], &idx) == NULL)
+			continue;
+		conf_error(p, p->daemon_lines[idx], "[daemon] %s: expected 0 "
+		    "(off) or at least %llums", keys[i],
+		    (unsigned long long)SURVEY_MIN_MS);
+	}
+}
+
 static void
 conf_validate(struct conf_parse *p)
 {
 	struct target_conf	*t, *u;
 
+	conf_validate_daemon(p);
 	TAILQ_FOREACH(t, &p->conf->targets, entry)
 		conf_validate_one(p, t);
 	TAILQ_FOREACH(t, &p->conf->listens, entry) {

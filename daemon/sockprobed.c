@@ -188,6 +188,7 @@ start(struct sockprobed *sd)
 	sd->ev_poll = event_new(sd->base, -1, EV_PERSIST, poll_cb, sd);
 	if (sd->ev_poll == NULL || event_add(sd->ev_poll, &tv) == -1)
 		fatalx("poll timer");
+	survey_start(sd);
 }
 
 /* Close every connection cleanly and leave the loop. */
@@ -210,6 +211,7 @@ stop(struct sockprobed *sd)
 		target_free(t);
 	}
 	control_free(sd);
+	survey_free(sd);
 	metrics_free(sd);
 	event_base_loopbreak(sd->base);
 }
@@ -332,6 +334,7 @@ sockprobed_reload(struct sockprobed *sd, struct conf_errors *errs)
 	/* The new [daemon] and [defaults] stay; sections now live in targets. */
 	conf_free(sd->conf);
 	sd->conf = nc;
+	survey_start(sd);
 	sd->reloads++;
 	log_info("reloaded %s", sd->conf_path != NULL ? sd->conf_path :
 	    "built-in defaults");

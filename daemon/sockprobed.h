@@ -39,6 +39,9 @@
 #define MS_DAY		(24 * MS_HOUR)
 
 #define NAME_MAX_LEN	64		/* target and listener names */
+#define SURVEY_INTERVAL_DEFAULT	(10 * MS_SECOND)	/* [daemon] */
+#define CLOSEWAIT_ALARM_DEFAULT	(60 * MS_SECOND)
+#define SURVEY_MIN_MS		100	/* shortest non-zero survey durations */
 #define PAYLOAD_MAX	1024		/* probe_payload, probe_expect bytes */
 #define ADDR_MAX_LEN	300		/* host:port as written */
 
@@ -125,6 +128,8 @@ struct daemon_conf {
 	char		*metrics_listen;	/* NULL: off */
 	enum event_backend event_backend;
 	int		log_level;		/* LOG_ERR .. LOG_DEBUG */
+	uint64_t	survey_interval_ms;	/* 0: no timer rounds */
+	uint64_t	closewait_alarm_ms;	/* 0: no leak alarm */
 };
 
 struct conf {
@@ -209,6 +214,7 @@ struct sockprobed {
 	struct event		*ev_watchdog;
 	uint64_t		 epipe_total;	/* EPIPEs seen (SIGPIPE ignored) */
 	struct pollq		*pollqs;	/* target.c: TCP_INFO queues */
+	struct survey		*survey;	/* survey.c: the host survey */
 	uint64_t		 reloads, reload_failures;
 	struct timespec		 started;	/* CLOCK_REALTIME */
 	bool			 stopping;
@@ -523,10 +529,58 @@ struct survey_summary {
 	uint64_t	by_state[SP_TCP__MAX];	/* sockets per TCP state */
 	uint64_t	orphans;		/* no owning descriptor */
 	uint64_t	closewait_suspects;	/* older than closewait_alarm */
-	uint64_t	listen_queue_full;	/* rqueue >= backlog */
+	uint64_t	listen_queue_full;	/* rqueue > backlog, the kernel's
+						 * test: handshakes are dropped */
 	uint64_t	duration_us;		/* the survey's own cost */
+	uint64_t	retransmitting;		/* RTOs, backoff or lost now */
+	uint64_t	cpu_us;			/* the survey's CPU time */
 };
 const struct survey_summary *survey_last(const struct sockprobed *);
+struct survey;
+/* (Re)arm the timer from the configuration: at start, after reloads. */
+void	 survey_start(struct sockprobed *);
+void	 survey_free(struct sockprobed *);
+/* The `sockets` command: a round now, reported through the filters. */
+json_t	*survey_cmd_sockets(struct sockprobed *, const struct client_cred *,
+	    const json_t *);
+
+/* survey_proc.c */
+#define OWNER_COMM_MAX	16		/* /proc/PID/comm with its newline */
+#define OWNERS_MAX_FDS	200000		/* descriptor links read per walk */
+
+/* The process holding a socket. */
+struct owner {
+	pid_t	pid;			/* 0: unknown */
+	char	comm[OWNER_COMM_MAX + 1];
+};
+
+/* What one walk of /proc saw. */
+struct owners_stats {
+	uint32_t	processes;	/* whose descriptors were read */
+	uint32_t	unreadable;	/* another user's, or hidden from us */
+	uint32_t	matched;	/* owners_of_process(): readable matches */
+	uint64_t	fds;		/* descriptor links read */
+	bool		ran;		/* /proc was walked at all */
+	bool		truncated;	/* stopped at OWNERS_MAX_FDS */
+};
+
+struct owners;				/* socket inode -> owner, remembered */
+struct owners	*owners_new(void);
+void		 owners_free(struct owners *);
+/* Ask for the owner of a socket inode (0 is ignored). */
+void		 owners_want(struct owners *, uint64_t);
+/* The owner found, or NULL (not asked, or not found). */
+const struct owner *owners_get(const struct owners *, uint64_t);
+bool		 owners_has(const struct owners *, uint64_t);
+/* Expiry: owners_epoch(), owners_seen() for each socket, owners_expire(). */
+void		 owners_epoch(struct owners *);
+void		 owners_seen(struct owners *, uint64_t);
+void		 owners_expire(struct owners *);
+/* Find the owners asked for through /proc/PID/fd, as far as allowed. */
+void		 owners_scan(struct owners *, struct owners_stats *);
+/* Every socket of process pid, or of the processes named comm. */
+size_t		 owners_of_process(struct owners *, pid_t, const char *,
+		    struct owners_stats *);
 
 /* metrics.c */
 #define METRICS_LISTEN_DEFAULT	"127.0.0.1:9469"

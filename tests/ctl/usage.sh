@@ -18,7 +18,7 @@ for v in probe explain kernel selftest hello status show watch add remove \
 done
 for o in help version json socket sysctl-dir keepalive user-timeout \
     syn-retries timeout send expect ipv4 ipv6 listen-self linger2 rto \
-    recv-timeout send-timeout; do
+    recv-timeout send-timeout state port process top; do
 	expect_out "^  -[a-zA-Z0-9], --$o( |$)"
 done
 awk 'length > 80 { exit 1 }' "$OUT" || fail "--help wider than 80 columns"
@@ -64,6 +64,14 @@ usage_error "selftest with an argument" selftest extra
 usage_error "selftest with --keepalive" selftest --keepalive 1s,1s,1
 usage_error "show without a name" show
 usage_error "add without an address" add db
+usage_error "sockets with an argument" sockets extra
+usage_error "sockets with a bad --state" sockets --state closed-wait
+usage_error "sockets with an empty --state" sockets --state ''
+usage_error "sockets with port 0" sockets --port 0
+usage_error "sockets with a bad --top" sockets --top 0
+usage_error "sockets with a long --process" sockets --process \
+    a-command-name-too-long
+usage_error "--state for status" status --state listen
 
 # Daemon verbs need the control socket: a missing one is exit 2.
 sock=$TEST_TMP/none.sock

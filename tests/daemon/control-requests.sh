@@ -32,7 +32,7 @@ requests='not json
 ["hello"]
 {"cmd":"show","name":"nope"}
 {"cmd":"show","name":7}
-{"cmd":"sockets"}
+{"cmd":"sockets","state":"SOMEWHERE"}
 {"cmd":"add","name":"x y","address":"h:1"}
 {"cmd":"hel\xfflo"}
 {}
@@ -50,7 +50,9 @@ expect_eq "show of nothing" not_found "$(code 5)"
 expect_eq "show with a number" bad_argument "$(code 6)"
 expect_match "show with a number, message" 'name: expected a string' \
     "$(field 6 error.message)"
-expect_eq "sockets, not there yet" unknown_command "$(code 7)"
+expect_eq "sockets with a bad filter" bad_argument "$(code 7)"
+expect_match "sockets with a bad filter, message" 'state: SOMEWHERE' \
+    "$(field 7 error.message)"
 expect_eq "a bad name" bad_argument "$(code 8)"
 expect_eq "invalid UTF-8" bad_request "$(code 9)"
 expect_eq "no cmd" bad_request "$(code 10)"
