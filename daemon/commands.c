@@ -97,8 +97,7 @@ static json_t	*cmd_metrics(struct sockprobed *, const struct client_cred *,
 
 /*
  * Every command, once; the dispatcher checks CMD_MUTATES, handlers never
- * do.  `sockets` is spelled in proto.h but answered unknown_command
- * until its module exists.
+ * do.  `sockets` is answered by survey.c.
  */
 static const struct command commands[] = {
 	{ CTL_CMD_HELLO,	0,		cmd_hello },
