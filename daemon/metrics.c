@@ -127,6 +127,9 @@ static void	 text_conn_events(struct mtext *, struct sockprobed *);
 static void	 text_events(struct mtext *, const struct evcounts *,
 		    const char *, const char *, const char *);
 static void	 text_listeners(struct mtext *, struct sockprobed *);
+static void	 text_host(struct mtext *, const struct sockprobed *);
+static void	 text_gauge(struct mtext *, const char *, const char *,
+		    uint64_t);
 static void	 text_daemon(struct mtext *, struct sockprobed *);
 static void	 text_process(struct mtext *, const struct sockprobed *);
 static uint64_t	 process_open_fds(void);
@@ -473,6 +476,7 @@ metrics_text(struct sockprobed *sd, size_t *lenp)
 	mt_reserve(&mt, 65536 + sd->ntargets * 1536);
 	text_conn(&mt, sd);
 	text_listeners(&mt, sd);
+	text_host(&mt, sd);
 	text_daemon(&mt, sd);
 	text_process(&mt, sd);
 	if (mt.oom) {
@@ -895,6 +899,56 @@ text_listeners(struct mtext *mt, struct sockprobed *sd)
 	TAILQ_FOREACH(l, &sd->listeners, entry)
 		text_events(mt, &l->counts, "sockprobe_inbound_events_total",
 		    "listener", l->conf->name);
+}
+
+/* A family of one unlabelled gauge. */
+static void
+text_gauge(struct mtext *mt, const char *name, const char *help, uint64_t v)
+{
+	mt_family(mt, name, "gauge", help);
+	mt_begin(mt, name);
+	mt_value(mt, v);
+}
+
+/* The host survey's last findings; nothing before its first round. */
+static void
+text_host(struct mtext *mt, const struct sockprobed *sd)
+{
+	const struct survey_summary	*s = survey_last(sd);
+	int				 st;
+
+	if (s == NULL || !s->valid)
+		return;
+	mt_family(mt, "sockprobe_host_sockets", "gauge",
+	    "TCP sockets of the host by state, at the last survey.");
+	for (st = SP_TCP_UNKNOWN + 1; st < SP_TCP__MAX; st++) {
+		mt_begin(mt, "sockprobe_host_sockets");
+		mt_label(mt, "state", sp_tcp_state_name((enum sp_tcp_state)st));
+		mt_value(mt, s->by_state[st]);
+	}
+	text_gauge(mt, "sockprobe_host_orphan_sockets", "TCP sockets no "
+	    "descriptor owns any more, at the last survey.", s->orphans);
+	text_gauge(mt, "sockprobe_host_closewait_suspects", "Sockets in "
+	    "CLOSE_WAIT for longer than closewait_alarm: their owner never "
+	    "closed after the peer did (a leak).", s->closewait_suspects);
+	text_gauge(mt, "sockprobe_host_listen_queue_full", "Listening "
+	    "sockets whose accept queue is full: the kernel drops "
+	    "handshakes.", s->listen_queue_full);
+	text_gauge(mt, "sockprobe_host_retransmitting_sockets", "TCP "
+	    "sockets retransmitting, backing off or with segments lost, at "
+	    "the last survey.", s->retransmitting);
+	mt_family(mt, "sockprobe_host_survey_timestamp_seconds", "gauge",
+	    "When the last host survey ran (Unix time).");
+	mt_begin(mt, "sockprobe_host_survey_timestamp_seconds");
+	mt_end(mt);
+	mt_frac(mt, (uint64_t)s->at.tv_sec, (uint64_t)s->at.tv_nsec / 1000, 6);
+	mt_put(mt, "\n", 1);
+	mt_family(mt, "sockprobe_host_survey_duration_seconds", "gauge",
+	    "How long the last host survey took.");
+	mt_begin(mt, "sockprobe_host_survey_duration_seconds");
+	mt_end(mt);
+	mt_frac(mt, s->duration_us / 1000000, s->duration_us % 1000000, 6);
+	mt_put(mt, "\n", 1);
 }
 
 /* The daemon's own counters. */

@@ -55,6 +55,8 @@ for f in sockprobe_up sockprobe_health sockprobe_target_info \
     sockprobe_tcp_lost_segments sockprobe_tcp_unacked_segments \
     sockprobe_keepalive_probes sockprobe_connect_seconds \
     sockprobe_events_total sockprobe_build_info sockprobe_epipe_total \
+    sockprobe_host_sockets sockprobe_host_closewait_suspects \
+    sockprobe_host_listen_queue_full \
     process_cpu_seconds_total process_resident_memory_bytes \
     process_virtual_memory_bytes process_open_fds process_max_fds \
     process_start_time_seconds; do
