@@ -77,6 +77,15 @@ fresh_start(struct target *t)
 		fresh_report(t, &v);
 		return;
 	}
+	if (!sockprobed_fd_fits(fd)) {
+		(void)close(fd);
+		sp_verdict_set(&v, SP_TECH_CONNECT, SP_CAUSE_LOCAL, EMFILE);
+		target_detail(&v, "fresh check: socket: descriptor %d: only "
+		    "the %d kept for the control socket are left below "
+		    "RLIMIT_NOFILE", fd, FD_RESERVE);
+		fresh_report(t, &v);
+		return;
+	}
 	f = xcalloc(1, sizeof(*f));
 	f->t = t;
 	f->fd = fd;

@@ -171,7 +171,10 @@ listener_free(struct listener *l)
 	free(l);
 }
 
-/* Accept what is queued, each peer becoming an inbound target. */
+/*
+ * Accept what is queued, each peer becoming an inbound target, until
+ * the descriptors left are the control socket's reserve.
+ */
 static void
 listener_accept_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -186,8 +189,21 @@ listener_accept_cb(evutil_socket_t fd, short what, void *arg)
 		cfd = accept4(fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd != -1) {
+			if (!sockprobed_fd_fits(cfd)) {
+				/* Something else took the last ones. */
+				(void)close(cfd);
+				errno = EMFILE;
+				listener_pause(l);
+				return;
+			}
 			(void)target_adopt(l, cfd, (struct sockaddr *)&ss,
 			    len);
+			/* The next one would get cfd + 1 or more. */
+			if (!sockprobed_fd_fits(cfd + 1)) {
+				errno = EMFILE;
+				listener_pause(l);
+				return;
+			}
 			continue;
 		}
 		switch (errno) {
@@ -211,29 +227,45 @@ listener_accept_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Out of descriptors: the pending connection stays queued and the
+ * Out of descriptors: the pending connections stay queued and the
  * socket stays readable, so stop watching it for a second rather than
- * spin.
+ * spin.  Only the first pause of a shortage is a warning.
  */
 static void
 listener_pause(struct listener *l)
 {
 	struct timeval	tv = { 1, 0 };
 
-	log_warn("listen %s: accept: pausing for 1s", l->conf->name);
+	if (!l->starved)
+		log_warn("listen %s: accept: pausing, retrying every 1s",
+		    l->conf->name);
+	l->starved = true;
 	event_del(l->ev_accept);
 	if (evtimer_add(l->ev_resume, &tv) == -1)
 		fatalx("listen %s: evtimer_add", l->conf->name);
 }
 
-/* A second after EMFILE/ENFILE: try accepting again. */
+/*
+ * A second after a shortage: accept again if a descriptor is free below
+ * the reserve, else wait another second; a queued peer is never taken
+ * only to be closed.
+ */
 static void
 listener_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener	*l = arg;
+	struct timeval	 tv = { 1, 0 };
 
 	(void)fd;
 	(void)what;
+	if (!sockprobed_fd_room(l->fd)) {
+		if (evtimer_add(l->ev_resume, &tv) == -1)
+			fatalx("listen %s: evtimer_add", l->conf->name);
+		return;
+	}
+	log_info("listen %s: descriptors free again, accepting",
+	    l->conf->name);
+	l->starved = false;
 	if (event_add(l->ev_accept, NULL) == -1)
 		fatalx("listen %s: event_add", l->conf->name);
 }

@@ -8,7 +8,10 @@
 
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 #include "sockprobed.h"
 
 static void	usage(FILE *, int) __attribute__((noreturn));
+static rlim_t	fd_reserve_start(void);
 static struct event_base *base_new(enum event_backend);
 static void	signal_cb(evutil_socket_t, short, void *);
 static void	poll_cb(evutil_socket_t, short, void *);
@@ -72,6 +76,47 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * The first descriptor number the reserve keeps for the control socket.
+ * Read each time: an operator may raise the limit with prlimit(1).
+ */
+static rlim_t
+fd_reserve_start(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return RLIM_INFINITY;
+	if (rl.rlim_cur < 4 * FD_RESERVE)
+		return rl.rlim_cur / 2;
+	return rl.rlim_cur - FD_RESERVE;
+}
+
+/*
+ * The kernel hands out the lowest free number, so a descriptor at or
+ * above the reserve's start means that fewer than FD_RESERVE are left.
+ */
+bool
+sockprobed_fd_fits(int fd)
+{
+	return fd >= 0 && (rlim_t)fd < fd_reserve_start();
+}
+
+/* A duplicate of fd takes the number the next socket would get. */
+bool
+sockprobed_fd_room(int fd)
+{
+	int	probe;
+	bool	fits;
+
+	if ((probe = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return false;
+	fits = sockprobed_fd_fits(probe);
+	(void)close(probe);
+	return fits;
 }
 
 /*

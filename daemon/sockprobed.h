@@ -381,6 +381,7 @@ struct listener {
 	int			 fd;
 	struct event		*ev_accept;
 	struct event		*ev_resume;	/* after EMFILE */
+	bool			 starved;	/* paused: no descriptors */
 	uint64_t		 accepted;
 	size_t			 npeers;	/* inbound targets, live or gone */
 	struct evcounts		 counts;	/* its peers' events, forgotten
@@ -409,6 +410,17 @@ char	*xstrdup(const char *);
 
 /* sockprobed.c */
 uint64_t now_ms(void);			/* CLOCK_MONOTONIC */
+/*
+ * Descriptors kept free for the control socket's clients: monitored
+ * connections and fresh checks stay below RLIMIT_NOFILE minus these
+ * (half the limit when it is tiny), so a daemon whose targets or
+ * listeners ran out of descriptors can still be asked why.
+ */
+#define FD_RESERVE	16
+/* Whether descriptor fd, just made for a connection, spares the reserve. */
+bool	 sockprobed_fd_fits(int);
+/* Whether the next descriptor made would fit (probed with a dup of fd). */
+bool	 sockprobed_fd_room(int);
 /*
  * Re-read the configuration file and apply it atomically: a bad file
  * leaves everything running as it was.  Returns 0, or -1 with errs.

@@ -448,6 +448,15 @@ target_connect(struct target *t)
 		target_done(t, &v);
 		return;
 	}
+	if (!sockprobed_fd_fits(fd)) {
+		(void)close(fd);
+		sp_verdict_set(&v, SP_TECH_CONNECT, SP_CAUSE_LOCAL, EMFILE);
+		target_detail(&v, "socket: descriptor %d: only the %d kept "
+		    "for the control socket are left below RLIMIT_NOFILE", fd,
+		    FD_RESERVE);
+		target_done(t, &v);
+		return;
+	}
 	t->fd = fd;
 	if (t->conf->syn_retries > 0 &&
 	    sp_set_syn_retries(fd, (int)t->conf->syn_retries) == -1)
