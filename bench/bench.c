@@ -247,6 +247,11 @@ report_rows(FILE *fp, const struct round *r, const struct procmem *idle)
 	fprintf(fp, "| user-space memory per connection | %s | %.0f B | "
 	    "≤ %.0f B | ≤ %d B | %s |\n", n, per, bper, TARGET_MEM_BYTES,
 	    per <= TARGET_MEM_BYTES ? "PASS" : "MISS");
+	/* Not an issue target: a monitor must not fail healthy peers. */
+	fprintf(fp, "| healthy connections not up before any close (down / "
+	    "degraded) | %s | %zu / %zu | 0 | 0 (not an issue target) | "
+	    "%s |\n", n, r->sd_down, r->sd_degraded,
+	    r->sd_down + r->sd_degraded == 0 ? "PASS" : "FAIL");
 	full = r->n >= TARGET_CPU_AT;
 	(void)snprintf(t, sizeof(t), "≤ %.0f %% of one core",
 	    TARGET_CPU_PCT);

@@ -82,7 +82,9 @@ struct round {
 	struct latencies sd_lat;
 	struct procmem	 sd_mem;	/* all up, before status */
 	struct procmem	 sd_mem_end;	/* after status and the closes */
-	double		 sd_up_s;	/* start to all up */
+	double		 sd_up_s;	/* start to all connected */
+	size_t		 sd_down;	/* down before any close */
+	size_t		 sd_degraded;	/* neither up nor down then */
 	double		 sd_cpu_pct;
 	uint64_t	 drops;		/* softnet backlog drops, whole round */
 	double		 status_ctl_ms;	/* sockprobectl --json status */
@@ -178,7 +180,7 @@ struct subject *subject_start(const struct options *, struct peers *,
 	    size_t);
 pid_t	 subject_pid(const struct subject *);
 int	 subject_wait_up(struct subject *, int64_t);
-long	 subject_up_ids(struct subject *, size_t *);
+long	 subject_up_ids(struct subject *, size_t *, size_t *);
 void	 subject_status(const struct options *, struct subject *,
 	    struct round *);
 int	 subject_watch(struct subject *);

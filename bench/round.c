@@ -304,10 +304,11 @@ round_run(const struct options *opt, struct round *r, int group)
 	progs[1].ctx = b;
 	progs[1].lat = &r->base_lat;
 	/* Only what sockprobed holds up is closed; the rest is reported. */
-	if ((up = subject_up_ids(sj, progs[0].cand)) < 0) {
+	if ((up = subject_up_ids(sj, progs[0].cand, &r->sd_down)) < 0) {
 		warnx("sockprobed: no status before the closes");
 		goto done;
 	}
+	r->sd_degraded = r->n - (size_t)up - r->sd_down;
 	progs[0].ncand = (size_t)up;
 	for (i = 0; i < r->n; i++)
 		progs[1].cand[i] = i;

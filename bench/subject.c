@@ -44,7 +44,7 @@ static pid_t	subject_spawn(const struct options *, const char *,
 		    const char *, const char *);
 static int	subject_connect(const char *);
 static char	*subject_request(const char *, const char *, size_t *);
-static long	subject_count_up(const char *, size_t *, size_t *);
+static long	subject_count_up(const char *, size_t *, size_t *, size_t *);
 static int	subject_time(const char *, int64_t *);
 
 /*
@@ -177,10 +177,11 @@ subject_request(const char *sock, const char *req, size_t *len)
 
 /*
  * How many targets of a status response are up, -1 if it is no status;
- * with ids, their indexes (t000123 is 123) too.
+ * with ids, their indexes (t000123 is 123) too.  *total counts them all,
+ * and *down those down.
  */
 static long
-subject_count_up(const char *resp, size_t *total, size_t *ids)
+subject_count_up(const char *resp, size_t *total, size_t *ids, size_t *down)
 {
 	json_t		*o, *a, *t;
 	json_error_t	 jerr;
@@ -197,9 +198,12 @@ subject_count_up(const char *resp, size_t *total, size_t *ids)
 		return -1;
 	}
 	*total = json_array_size(a);
+	*down = 0;
 	json_array_foreach(a, i, t) {
-		if ((h = json_string_value(json_object_get(t, "health"))) ==
-		    NULL || strcmp(h, "up") != 0)
+		h = json_string_value(json_object_get(t, "health"));
+		if (h != NULL && strcmp(h, "down") == 0)
+			(*down)++;
+		if (h == NULL || strcmp(h, "up") != 0)
 			continue;
 		name = json_string_value(json_object_get(t, "name"));
 		if (ids != NULL && name != NULL && name[0] == 't' &&
@@ -219,7 +223,7 @@ int
 subject_wait_up(struct subject *sj, int64_t deadline)
 {
 	char	*resp;
-	size_t	 len, total = 0;
+	size_t	 len, total = 0, down;
 	long	 up = -1;
 
 	while (util_now(CLOCK_MONOTONIC) < deadline && !util_interrupted()) {
@@ -230,7 +234,7 @@ subject_wait_up(struct subject *sj, int64_t deadline)
 		}
 		if ((resp = subject_request(sj->sock,
 		    "{\"cmd\":\"status\"}\n", &len)) != NULL) {
-			up = subject_count_up(resp, &total, NULL);
+			up = subject_count_up(resp, &total, NULL, &down);
 			free(resp);
 			if (up >= 0 && (size_t)up == sj->n)
 				return 0;
@@ -243,9 +247,12 @@ subject_wait_up(struct subject *sj, int64_t deadline)
 	return -1;
 }
 
-/* The indexes of the targets up now, into ids (room for n); -1 on error. */
+/*
+ * The indexes of the targets up now, into ids (room for n), and how
+ * many are down; -1 on error.
+ */
 long
-subject_up_ids(struct subject *sj, size_t *ids)
+subject_up_ids(struct subject *sj, size_t *ids, size_t *down)
 {
 	char	*resp;
 	size_t	 len, total = 0;
@@ -253,7 +260,7 @@ subject_up_ids(struct subject *sj, size_t *ids)
 
 	if ((resp = subject_request(sj->sock, "{\"cmd\":\"status\"}\n",
 	    &len)) != NULL)
-		up = subject_count_up(resp, &total, ids);
+		up = subject_count_up(resp, &total, ids, down);
 	free(resp);
 	return up;
 }
