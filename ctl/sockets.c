@@ -293,11 +293,11 @@ sockets_render(const json_t *resp)
 	    (long long)num(survey, "selected"));
 	kv_add(kv, "cost", COLOR_NONE, "%s of CPU",
 	    output_us(num(survey, "cpu_us"), buf, sizeof(buf)));
-	if (num(owners, "unreadable_processes") > 0)
-		kv_add(kv, "owners", COLOR_YELLOW, "%lld processes could not "
-		    "be read: their sockets show no PID (the daemon runs as "
-		    "an unprivileged user)",
-		    (long long)num(owners, "unreadable_processes"));
+	if (num(owners, "found") < num(owners, "asked"))
+		kv_add(kv, "processes", COLOR_YELLOW, "unknown for %lld of %lld "
+		    "sockets: sockprobed may not read another user's "
+		    "/proc/PID/fd", (long long)(num(owners, "asked") -
+		    num(owners, "found")), (long long)num(owners, "asked"));
 	kv_print(kv);
 	kv_free(kv);
 	render_counts(resp);

@@ -141,6 +141,8 @@ struct survey {
 
 static struct survey *survey_get(struct sockprobed *);
 static void	 survey_timer_cb(evutil_socket_t, short, void *);
+static void	 sort_n(void *, size_t, size_t, int (*)(const void *,
+		    const void *));
 static void	*grow(void *, size_t *, size_t, size_t);
 static void	 addr_of(struct addr *, const struct sockaddr_storage *);
 static char	*addr_str(const struct addr *, char *, size_t);
@@ -167,6 +169,8 @@ static bool	 cw_same_group(const struct srec *, const struct srec *);
 static void	 owner_ask(struct owners *, const struct query *,
 		    struct srec *);
 static void	 owner_take(const struct owners *, const struct query *,
+		    struct srec *);
+static void	 owner_found(struct round *, const struct owners *,
 		    struct srec *);
 static void	 round_owners(struct round *);
 static void	 alarm_event(struct survey *, const char *, const char *,
@@ -275,6 +279,15 @@ survey_timer_cb(evutil_socket_t fd, short what, void *arg)
 		sv->failing = false;
 	}
 	round_free(&r);
+}
+
+/* qsort() that accepts an empty array, which may be NULL. */
+static void
+sort_n(void *base, size_t n, size_t size, int (*cmp)(const void *,
+    const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
 }
 
 /* realloc() a growing array to hold one more element. */
@@ -662,6 +675,22 @@ owner_take(const struct owners *o, const struct query *q, struct srec *rec)
 		rec->owner = *ow;
 }
 
+/*
+ * After the walk: the owner of a socket asked for, counted when the
+ * report shows it (an alarm elsewhere on the host may have asked too).
+ */
+static void
+owner_found(struct round *r, const struct owners *o, struct srec *rec)
+{
+	if (!rec->asked)
+		return;
+	owner_take(o, r->q, rec);
+	if (!rec->selected)
+		return;
+	r->owners_asked++;
+	r->owners_found += rec->owner.pid != 0;
+}
+
 /* Whether the listener with this cookie was full last round. */
 static bool
 was_full(const struct survey *sv, uint64_t cookie)
@@ -706,19 +735,12 @@ round_owners(struct round *r)
 			owner_ask(o, q, rec);
 	}
 	owners_scan(o, &r->owner_stats);
-	for (i = 0; i < r->cw.n; i++) {
-		rec = &r->cw.r[i];
-		if (!rec->asked)
-			continue;
-		r->owners_asked++;
-		owner_take(o, q, rec);
-		r->owners_found += rec->owner.pid != 0;
-	}
+	for (i = 0; i < r->cw.n; i++)
+		owner_found(r, o, &r->cw.r[i]);
 	for (i = 0; i < nflows; i++)
-		owner_take(o, q, &r->flows.r[i]);
+		owner_found(r, o, &r->flows.r[i]);
 	for (i = 0; i < r->listeners.n; i++)
-		if (r->listeners.r[i].asked)
-			owner_take(o, q, &r->listeners.r[i]);
+		owner_found(r, o, &r->listeners.r[i]);
 }
 
 /*
@@ -795,8 +817,8 @@ alarm_closewait(struct round *r, struct srec *g, size_t n)
 		(void)snprintf(who, sizeof(who), "pid %d (%s)",
 		    (int)first->owner.pid, first->owner.comm);
 	else
-		(void)snprintf(who, sizeof(who), "uid %u, process unknown",
-		    first->uid);
+		(void)snprintf(who, sizeof(who), "a process of uid %u "
+		    "(unreadable here)", first->uid);
 	sp_duration_format(r->sv->sd->conf->daemon.closewait_alarm_ms, alarm,
 	    sizeof(alarm));
 	sp_duration_format(r->now - first->first_seen, age, sizeof(age));
@@ -881,7 +903,7 @@ round_alarms(struct round *r)
 	struct srec	*g = r->cw.r;
 	size_t		 i, k, start, groups = 0, late = 0;
 
-	qsort(r->cw.r, r->cw.n, sizeof(*r->cw.r), cw_cmp);
+	sort_n(r->cw.r, r->cw.n, sizeof(*r->cw.r), cw_cmp);
 	for (start = 0, i = 1; i <= r->cw.n; i++) {
 		if (i < r->cw.n && cw_same_group(&g[start], &g[i]))
 			continue;
@@ -943,8 +965,8 @@ survey_round(struct survey *sv, struct round *r)
 	owners_expire(sv->owners);
 	tracks_update(sv, r);
 	if (r->q != NULL) {
-		qsort(r->flows.r, r->flows.n, sizeof(*r->flows.r), flow_cmp);
-		qsort(r->listeners.r, r->listeners.n,
+		sort_n(r->flows.r, r->flows.n, sizeof(*r->flows.r), flow_cmp);
+		sort_n(r->listeners.r, r->listeners.n,
 		    sizeof(*r->listeners.r), listener_cmp);
 	}
 	round_owners(r);
@@ -1139,7 +1161,7 @@ dests_json(struct dests *ds, size_t limit)
 	for (i = 0; i < ds->cap; i++)
 		if (ds->d[i].used)
 			all[n++] = ds->d[i];
-	qsort(all, n, sizeof(*all), dest_cmp);
+	sort_n(all, n, sizeof(*all), dest_cmp);
 	for (i = 0; i < n && i < limit; i++)
 		json_array_append_new(a, json_pack("{s:s, s:I}", "peer",
 		    addr_str(&all[i].peer, peer, sizeof(peer)), "count",
@@ -1300,7 +1322,7 @@ cw_json(struct round *r)
 		free(gs);
 		return NULL;
 	}
-	qsort(gs, ngroups, sizeof(*gs), cwgroup_cmp);
+	sort_n(gs, ngroups, sizeof(*gs), cwgroup_cmp);
 	for (i = 0; i < ngroups && i < r->q->limit; i++) {
 		struct srec	*sel;
 		size_t		 k, m = 0;
@@ -1392,7 +1414,7 @@ report_json(struct round *r)
 	    "processes", (json_int_t)st->processes,
 	    "unreadable_processes", (json_int_t)st->unreadable,
 	    "fds", (json_int_t)st->fds,
-	    "complete", !st->truncated && st->unreadable == 0,
+	    "truncated", st->truncated,
 	    "filter", filter_json(r->q),
 	    "counts", counts_json(r),
 	    "orphans", (json_int_t)r->orphans,
