@@ -53,6 +53,8 @@ static void	 st_run(struct selftest *);
 static bool	 st_judge(const struct st_scn *, char *, size_t);
 static json_t	*st_scn_json(const struct st_scn *);
 static json_t	*st_json(const struct selftest *, int64_t);
+static void	 st_render_predictions(const json_t *);
+static void	 st_render_misses(const json_t *);
 static void	 st_render(const json_t *);
 static int	 st_exit_status(const json_t *, const struct selftest *);
 
@@ -303,8 +305,8 @@ st_judge(const struct st_scn *s, char *reason, size_t len)
 	else if (s->v.cause != d->cause || s->v.technique != d->tech)
 		snprintf(reason, len, "expected %s by %s, saw %s by %s: %s",
 		    sp_cause_name(d->cause), sp_technique_name(d->tech),
-		    sp_cause_name(s->v.cause), sp_technique_name(s->v.technique),
-		    s->v.detail);
+		    sp_cause_name(s->v.cause),
+		    sp_technique_name(s->v.technique), s->v.detail);
 	else if (d->ti_cause != SP_CAUSE_NONE &&
 	    (!s->has_ti || s->ti_v.cause != d->ti_cause))
 		snprintf(reason, len, "TCP_INFO says %s, expected %s",
@@ -321,9 +323,9 @@ st_judge(const struct st_scn *s, char *reason, size_t len)
 		margin = s->predicted_us * ST_MARGIN_PCT / 100 + ST_MARGIN_US;
 		if (diff > margin || -diff > margin)
 			snprintf(reason, len, "%lld ms %s than predicted, more "
-			    "than 20 %% + 100 ms", (long long)(diff < 0 ?
+			    "than %d %% + %d ms", (long long)(diff < 0 ?
 			    -diff : diff) / 1000, diff < 0 ? "sooner" :
-			    "later");
+			    "later", ST_MARGIN_PCT, ST_MARGIN_US / 1000);
 	}
 	return reason[0] == '\0';
 }
@@ -409,6 +411,46 @@ st_json(const struct selftest *st, int64_t started)
 	return root;
 }
 
+/* How each prediction was made, with the explain command behind it. */
+static void
+st_render_predictions(const json_t *scns)
+{
+	const json_t	*s;
+	const char	*explain;
+	struct kv	*kv = kv_new();
+	size_t		 i;
+
+	output_section("Predictions");
+	json_array_foreach(scns, i, s) {
+		explain = json_string_value(json_object_get(s, "explain"));
+		kv_add(kv, json_string_value(json_object_get(s, "name")),
+		    COLOR_NONE, "%s%s%s", json_string_value(json_object_get(s,
+		    "model")), explain != NULL ? "\n$ " : "",
+		    explain != NULL ? explain : "");
+	}
+	kv_print(kv);
+	kv_free(kv);
+}
+
+/* Why each scenario that missed did. */
+static void
+st_render_misses(const json_t *scns)
+{
+	const json_t	*s;
+	struct kv	*kv = kv_new();
+	size_t		 i;
+
+	output_section("Misses");
+	json_array_foreach(scns, i, s)
+		if (strcmp(json_string_value(json_object_get(s, "verdict")),
+		    "ok") != 0)
+			kv_add(kv, json_string_value(json_object_get(s,
+			    "name")), COLOR_RED, "%s", json_string_value(
+			    json_object_get(s, "reason")));
+	kv_print(kv);
+	kv_free(kv);
+}
+
 /* For people: the network, the table, the predictions, the misses. */
 static void
 st_render(const json_t *root)
@@ -422,53 +464,31 @@ st_render(const json_t *root)
 		{ "PREDICTED", "predicted_us", COL_US },
 		{ "VERDICT", "verdict", 0 },
 	};
-	const json_t	*net = json_object_get(root, "network"), *scns, *s;
-	const char	*name, *explain;
-	struct kv	*kv;
-	size_t		 i;
+	const json_t	*net = json_object_get(root, "network");
+	const json_t	*scns = json_object_get(root, "scenarios");
+	struct kv	*kv = kv_new();
 
 	output_section("Scratch network (removed)");
-	kv = kv_new();
 	kv_add(kv, "kernel", COLOR_NONE, "%s", json_string_value(
 	    json_object_get(root, "kernel")));
 	kv_add(kv, "veth", COLOR_NONE, "%s %s <-> %s in an anonymous "
 	    "namespace", json_string_value(json_object_get(net, "host_if")),
 	    json_string_value(json_object_get(net, "host_address")),
 	    json_string_value(json_object_get(net, "peer_address")));
-	kv_add(kv, "margin", COLOR_NONE, "20 %% of the prediction + 100 ms");
+	kv_add(kv, "margin", COLOR_NONE, "%d %% of the prediction + %d ms",
+	    ST_MARGIN_PCT, ST_MARGIN_US / 1000);
 	kv_print(kv);
 	kv_free(kv);
 	output_section("Time from the death to the verdict");
-	scns = json_object_get(root, "scenarios");
 	output_table(cols, sizeof(cols) / sizeof(cols[0]), scns);
-	output_section("Predictions");
-	kv = kv_new();
-	json_array_foreach(scns, i, s) {
-		name = json_string_value(json_object_get(s, "name"));
-		explain = json_string_value(json_object_get(s, "explain"));
-		kv_add(kv, name, COLOR_NONE, "%s%s%s", json_string_value(
-		    json_object_get(s, "model")), explain != NULL ? "\n$ " : "",
-		    explain != NULL ? explain : "");
-	}
-	kv_print(kv);
-	kv_free(kv);
-	if (json_integer_value(json_object_get(root, "missed")) > 0) {
-		output_section("Misses");
-		kv = kv_new();
-		json_array_foreach(scns, i, s)
-			if (strcmp(json_string_value(json_object_get(s,
-			    "verdict")), "ok") != 0)
-				kv_add(kv, json_string_value(json_object_get(s,
-				    "name")), COLOR_RED, "%s",
-				    json_string_value(json_object_get(s,
-				    "reason")));
-		kv_print(kv);
-		kv_free(kv);
-	}
-	printf("\n%lld of %zu within 20 %% + 100 ms of the prediction, in "
+	st_render_predictions(scns);
+	if (json_integer_value(json_object_get(root, "missed")) > 0)
+		st_render_misses(scns);
+	printf("\n%lld of %zu within %d %% + %d ms of the prediction, in "
 	    "%.1f s\n", (long long)json_integer_value(json_object_get(root,
-	    "passed")), json_array_size(scns), (double)json_integer_value(
-	    json_object_get(root, "elapsed_ms")) / 1000.0);
+	    "passed")), json_array_size(scns), ST_MARGIN_PCT,
+	    ST_MARGIN_US / 1000, (double)json_integer_value(json_object_get(
+	    root, "elapsed_ms")) / 1000.0);
 }
 
 /*

@@ -41,9 +41,9 @@ struct st_net {
 	char		 nft[PATH_MAX];		/* the nft(8) binary */
 	int		 root_fd;		/* our own namespace */
 	int		 ns_fd;			/* the scratch one, -1 none */
-	int		 lock_fd;		/* held while picking a subnet */
-	char		 host_if[IFNAMSIZ];	/* veth end in our namespace */
-	char		 peer_if[IFNAMSIZ];	/* veth end in the scratch one */
+	int		 lock_fd;		/* held to pick a subnet */
+	char		 host_if[IFNAMSIZ];	/* veth end in ours */
+	char		 peer_if[IFNAMSIZ];	/* veth end in the scratch ns */
 	bool		 host_if_made;		/* ip link del it on cleanup */
 	int		 subnet;		/* X of 10.214.X.0/24 */
 	struct in_addr	 host_ip;		/* 10.214.X.1 */

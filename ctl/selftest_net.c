@@ -56,6 +56,9 @@ static void	net_child(struct st_net *, const struct net_cmd *,
 		    const char *const [], const int [3]);
 static void	net_drain(int [2], struct net_cmd *, int64_t);
 static int	net_reap(pid_t, int64_t);
+static void	net_close(int *, size_t);
+static void	net_failed(const struct net_cmd *, const char *const [], int,
+		    char *, size_t);
 static int	net_run(struct st_net *, struct net_cmd *,
 		    const char *const [],
 		    char *, size_t);
@@ -231,6 +234,37 @@ net_reap(pid_t pid, int64_t deadline)
 	return -1;
 }
 
+/* Close the descriptors of fds that are open, and mark them closed. */
+static void
+net_close(int *fds, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] != -1) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* Why a command failed, from its status and the first line it printed. */
+static void
+net_failed(const struct net_cmd *cmd, const char *const argv[], int status,
+    char *err, size_t errlen)
+{
+	size_t	n = strcspn(cmd->err, "\n");
+
+	if (status == -1)
+		net_errf(err, errlen, "%s %s: did not finish in %d s", argv[0],
+		    argv[1], ST_CMD_TIMEOUT_MS / 1000);
+	else if (status == 126 || status == 127)
+		net_errf(err, errlen, "%s: cannot run it (status %d)",
+		    argv[0], status);
+	else
+		net_errf(err, errlen, "%s %s failed: %.*s", argv[0], argv[1],
+		    n > 0 ? (int)n : 10, n > 0 ? cmd->err : "no message");
+}
+
 /*
  * Run argv (argv[0] a path) with cmd's input, bounded by
  * ST_CMD_TIMEOUT_MS.  0 if it exited 0; else -1 and a message naming
@@ -240,72 +274,42 @@ static int
 net_run(struct st_net *net, struct net_cmd *cmd, const char *const argv[],
     char *err, size_t errlen)
 {
-	int	 in[2] = { -1, -1 }, out[2] = { -1, -1 }, er[2] = { -1, -1 };
-	int	 fds[3], rd[2], status, saved;
+	/* stdin, stdout and stderr pipes: [0] [1], [2] [3], [4] [5]. */
+	int	 p[6] = { -1, -1, -1, -1, -1, -1 }, child[3], rd[2], status;
 	int64_t	 deadline = st_now_us() + ST_CMD_TIMEOUT_MS * 1000;
-	size_t	 len;
+	size_t	 len = cmd->input != NULL ? strlen(cmd->input) : 0;
 	pid_t	 pid;
-	char	*nl;
 
 	cmd->out[0] = cmd->err[0] = '\0';
-	if (pipe2(in, O_CLOEXEC) == -1 || pipe2(out, O_CLOEXEC) == -1 ||
-	    pipe2(er, O_CLOEXEC) == -1) {
-		saved = errno;
-		net_errf(err, errlen, "pipe: %s", strerror(saved));
-		goto fail;
+	if (pipe2(p, O_CLOEXEC) == -1 || pipe2(p + 2, O_CLOEXEC) == -1 ||
+	    pipe2(p + 4, O_CLOEXEC) == -1 || (pid = fork()) == -1) {
+		net_errf(err, errlen, "%s: %s", argv[0], strerror(errno));
+		net_close(p, 6);
+		return -1;
 	}
-	fds[0] = in[0];
-	fds[1] = out[1];
-	fds[2] = er[1];
-	if ((pid = fork()) == -1) {
-		saved = errno;
-		net_errf(err, errlen, "fork: %s", strerror(saved));
-		goto fail;
-	}
+	child[0] = p[0];
+	child[1] = p[3];
+	child[2] = p[5];
 	if (pid == 0)
-		net_child(net, cmd, argv, fds);
-	close(in[0]);
-	close(out[1]);
-	close(er[1]);
-	in[0] = out[1] = er[1] = -1;
-	/* Small scripts only: they fit in the pipe, so this never blocks. */
-	if (cmd->input != NULL && (len = strlen(cmd->input)) > 0)
-		(void)write(in[1], cmd->input, len);
-	close(in[1]);
-	in[1] = -1;
-	rd[0] = out[0];
-	rd[1] = er[0];
+		net_child(net, cmd, argv, child);
+	net_close(&p[0], 1);
+	net_close(&p[3], 1);
+	net_close(&p[5], 1);
+	/*
+	 * Small scripts only: they fit in the pipe, so this never blocks;
+	 * a short write shows as the command's own error.
+	 */
+	if (len > 0 && write(p[1], cmd->input, len) != (ssize_t)len)
+		net_errf(err, errlen, "%s: writing its input: %s", argv[0],
+		    strerror(errno));
+	net_close(&p[1], 1);
+	rd[0] = p[2];
+	rd[1] = p[4];
 	net_drain(rd, cmd, deadline);
-	close(out[0]);
-	close(er[0]);
-	status = net_reap(pid, deadline);
-	if (status == 0)
+	net_close(p, 6);
+	if ((status = net_reap(pid, deadline)) == 0)
 		return 0;
-	if ((nl = strchr(cmd->err, '\n')) != NULL)
-		*nl = '\0';
-	if (status == -1)
-		net_errf(err, errlen, "%s %s: did not finish in %d s", argv[0],
-		    argv[1], ST_CMD_TIMEOUT_MS / 1000);
-	else if (status == 126 || status == 127)
-		net_errf(err, errlen, "%s: cannot run it (status %d)",
-		    argv[0], status);
-	else
-		net_errf(err, errlen, "%s %s failed: %s", argv[0], argv[1],
-		    cmd->err[0] != '\0' ? cmd->err : "no message");
-	return -1;
-fail:
-	if (in[0] != -1)
-		close(in[0]);
-	if (in[1] != -1)
-		close(in[1]);
-	if (out[0] != -1)
-		close(out[0]);
-	if (out[1] != -1)
-		close(out[1]);
-	if (er[0] != -1)
-		close(er[0]);
-	if (er[1] != -1)
-		close(er[1]);
+	net_failed(cmd, argv, status, err, errlen);
 	return -1;
 }
 

@@ -618,12 +618,13 @@ syn_setup(struct selftest *st, struct st_scn *s)
 static void
 syn_run(struct selftest *st, struct st_scn *s)
 {
-	struct pollfd	pfd[2];
-	int64_t		deadline, left;
+	struct sockaddr_in	*sa = &st->listen_sa[ST_SILENT];
+	struct pollfd		 pfd[2];
+	int64_t			 deadline, left;
 
 	s->t0_us = st_now_us();
-	if (sp_connect_start(s->fd, (struct sockaddr *)&st->listen_sa[ST_SILENT],
-	    sizeof(st->listen_sa[ST_SILENT]), &s->v) == -1) {
+	if (sp_connect_start(s->fd, (struct sockaddr *)sa, sizeof(*sa),
+	    &s->v) == -1) {
 		scn_err(s, "connect: %s", strerror(errno));
 		return;
 	}
