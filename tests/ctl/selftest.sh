@@ -36,21 +36,21 @@ _selftest_cleanup() {
 }
 cleanup_hook=_selftest_cleanup
 
-# leftovers PID: what a run with that pid left behind, one line each.
+# leftovers PID: what a run with that pid left behind, one line each:
+# its veth, its route, or a process of a selftest (the kill peer is a
+# forked sockprobectl).  Only while no other selftest of ours runs.
 leftovers() {
-	local pid=$1 p mine
+	local pid=$1 p
 	ip -o link show 2>/dev/null | grep -E ": spst$pid[hp][@:]" || true
 	ip -4 -o route show table all root 10.214.0.0/16 2>/dev/null |
 	    grep -w "spst${pid}h" || true
-	# A process of ours in another network namespace: the kill peer.
-	mine=$(readlink /proc/self/ns/net)
 	for p in /proc/[0-9]*; do
 		case $(readlink "$p/exe" 2>/dev/null) in
 		"$top_builddir"/ctl/*) ;;
 		*) continue ;;
 		esac
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$mine" ] ||
-		    echo "process ${p#/proc/} in another namespace"
+		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qw selftest &&
+		    echo "process ${p#/proc/}"
 	done
 }
 
@@ -189,6 +189,33 @@ if command -v setpriv >/dev/null; then
 else
 	skip "setpriv (util-linux) is missing"
 fi
+
+# The cut fails when the peers, the connections and the kill peer are
+# all up: exit 2 with nft's message, and every part of it removed.
+fake=$TEST_TMP/fakenft
+mkdir "$fake"
+{
+	echo '#!/bin/sh'
+	echo '# The table goes in; the cut is refused.'
+	echo 'input=$(cat)'
+	echo 'case $input in'
+	echo '*"add rule"*) echo "the cut is refused (test)" >&2; exit 1 ;;'
+	echo 'esac'
+	echo "printf '%s\\n' \"\$input\" | exec $(command -v nft) \"\$@\""
+} >"$fake/nft"
+chmod +x "$fake/nft"
+PATH=$fake:$PATH "$SOCKPROBECTL" selftest >"$TEST_TMP/cut.out" \
+    2>"$TEST_TMP/cut.err" &
+pid=$!
+ST_PIDS="$ST_PIDS $pid"
+st_wait "$pid" 20
+OUT=$TEST_TMP/cut.out
+ERR=$TEST_TMP/cut.err
+expect_rc "selftest with a failing cut" 2
+expect_match "the cut's error" 'selftest: .*nft -f failed: the cut is refused' \
+    "$(cat "$ERR")"
+[ ! -s "$OUT" ] || fail "the failed run printed: $(cat "$OUT")"
+expect_clean "$pid" "a failed cut"
 
 # nft missing from PATH: exit 2 naming it and its package.  The libtool
 # wrapper of an uninstalled sockprobectl needs a few tools of its own.
