@@ -27,6 +27,7 @@ reserve=16			# FD_RESERVE in daemon/sockprobed.h
 start_peer -l 127.0.0.1:0 -m hold
 lport=$(free_port)
 {
+	printf '[daemon]\nmetrics_listen =\n\n'
 	printf '[defaults]\ncheck_interval = 0\nreconnect_min = 200ms\n'
 	printf 'reconnect_max = 1s\n\n[listen flood]\nbind = 127.0.0.1:%s\n' \
 	    "$lport"
