@@ -208,8 +208,14 @@ peer_loop(struct peer *pr)
 		pfd[0].events = POLLIN;
 		for (i = 0; i < pr->nconns; i++) {
 			pfd[i + 1].fd = pr->conns[i].fd;
-			/* hold never reads: the peer's window fills. */
-			pfd[i + 1].events = pr->mode == M_HOLD ? 0 : POLLIN;
+			/*
+			 * hold never reads: the peer's window fills.  Nor
+			 * does a connection whose action is still due: a
+			 * FIN it got meanwhile would make poll() return at
+			 * once, over and over, until then.
+			 */
+			pfd[i + 1].events = pr->mode == M_HOLD ||
+			    pr->conns[i].act_at != 0 ? 0 : POLLIN;
 		}
 		if (poll(pfd, pr->nconns + 1, 10) == -1 && errno != EINTR)
 			exit(1);
