@@ -35,6 +35,7 @@ static void	poll_cb(evutil_socket_t, short, void *);
 static int	check_config(const char *);
 static void	start(struct sockprobed *);
 static void	stop(struct sockprobed *);
+static void	teardown(struct sockprobed *);
 static bool	target_conf_same(const struct conf *, const struct target_conf *,
 		    const struct conf *, const struct target_conf *);
 static void	apply_targets(struct sockprobed *, struct conf *);
@@ -261,6 +262,29 @@ stop(struct sockprobed *sd)
 	event_base_loopbreak(sd->base);
 }
 
+/*
+ * Free what main() made, after the loop or when the start failed (a
+ * sanitizer or valgrind then reports nothing; stop() has already freed
+ * the control socket and the endpoint on the normal path).
+ */
+static void
+teardown(struct sockprobed *sd)
+{
+	metrics_free(sd);
+	control_free(sd);
+	if (sd->ev_poll != NULL)
+		event_free(sd->ev_poll);
+	if (sd->ev_watchdog != NULL)
+		event_free(sd->ev_watchdog);
+	event_free(sd->ev_sighup);
+	event_free(sd->ev_sigterm);
+	event_free(sd->ev_sigint);
+	if (sd->dns != NULL)
+		evdns_base_free(sd->dns, 0);
+	conf_free(sd->conf);
+	event_base_free(sd->base);
+}
+
 /* Whether two sections would print alike: then the connection stays. */
 static bool
 target_conf_same(const struct conf *ca, const struct target_conf *a,
@@ -453,10 +477,10 @@ main(int argc, char *argv[])
 	    event_add(sd.ev_sigint, NULL) == -1)
 		fatalx("signal events");
 	/* Before the control socket, which a failure here would leave. */
-	if (metrics_init(&sd) == -1)
+	if (metrics_init(&sd) == -1 || control_init(&sd) == -1) {
+		teardown(&sd);
 		return 1;
-	if (control_init(&sd) == -1)
-		return 1;
+	}
 	start(&sd);
 	(void)notify_watchdog_init(&sd);
 	log_info("started with %s, %zu targets, %s backend",
@@ -465,18 +489,7 @@ main(int argc, char *argv[])
 	notify_ready(&sd);
 	if (event_base_dispatch(sd.base) == -1)
 		fatalx("event loop failed");
-
-	if (sd.ev_poll != NULL)
-		event_free(sd.ev_poll);
-	if (sd.ev_watchdog != NULL)
-		event_free(sd.ev_watchdog);
-	event_free(sd.ev_sighup);
-	event_free(sd.ev_sigterm);
-	event_free(sd.ev_sigint);
-	if (sd.dns != NULL)
-		evdns_base_free(sd.dns, 0);
-	conf_free(sd.conf);
-	event_base_free(sd.base);
+	teardown(&sd);
 	log_info("stopped");
 	return 0;
 }
