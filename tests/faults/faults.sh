@@ -9,11 +9,12 @@
 : "${SP_FLAP:=$top_builddir/tests/faults/sp-flap}"
 
 # flap_start OUTFILE SP-FLAP-ARGS...: sp-flap in the background, its
-# lines into OUTFILE; FLAP_PID is its pid (stopped at cleanup).
+# lines into OUTFILE (its errors into OUTFILE.err); FLAP_PID is its pid
+# (stopped at cleanup).
 flap_start() {
 	local out=$1
 	shift
-	"$SP_FLAP" "$@" >"$out" 2>&1 &
+	"$SP_FLAP" "$@" >"$out" 2>"$out.err" &
 	FLAP_PID=$!
 	EXTRA_PIDS="$EXTRA_PIDS $FLAP_PID"
 }

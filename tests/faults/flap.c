@@ -356,5 +356,6 @@ main(int argc, char *argv[])
 		flap_run(&f);
 	else
 		flap_hold(&f);
+	free(f.c);
 	return 0;
 }
