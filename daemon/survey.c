@@ -135,6 +135,7 @@ struct survey {
 	uint64_t		*full;		/* listeners full last round */
 	size_t			 nfull;
 	struct survey_summary	 last;
+	uint64_t		 interval_ms;	/* the timer's, as armed */
 	uint64_t		 rounds;
 	bool			 failing;	/* logged once per streak */
 };
@@ -222,8 +223,10 @@ survey_last(const struct sockprobed *sd)
 
 /*
  * (Re)arm the survey timer from the running configuration: at start
- * and after each reload.  A round runs at once, so CLOSE_WAIT ages count
- * from the daemon's start rather than from its first interval.
+ * and after a reload that changed survey_interval (a reload storm must
+ * not become a survey storm).  At start a round runs at once, so
+ * CLOSE_WAIT ages count from the daemon's start rather than from its
+ * first interval.
  */
 void
 survey_start(struct sockprobed *sd)
@@ -232,16 +235,21 @@ survey_start(struct sockprobed *sd)
 	uint64_t	 ms = sd->conf->daemon.survey_interval_ms;
 	struct timeval	 tv = { (time_t)(ms / 1000),
 			    (suseconds_t)(ms % 1000) * 1000 };
+	bool		 first = sv->ev == NULL;
 
-	if (sv->ev == NULL && (sv->ev = event_new(sd->base, -1, EV_PERSIST,
+	if (!first && sv->interval_ms == ms)
+		return;
+	if (first && (sv->ev = event_new(sd->base, -1, EV_PERSIST,
 	    survey_timer_cb, sv)) == NULL)
 		fatalx("survey timer");
 	(void)event_del(sv->ev);
+	sv->interval_ms = ms;
 	if (ms == 0)
 		return;
 	if (event_add(sv->ev, &tv) == -1)
 		fatalx("survey timer");
-	event_active(sv->ev, EV_TIMEOUT, 0);
+	if (first)
+		event_active(sv->ev, EV_TIMEOUT, 0);
 }
 
 /* Stop surveying and free what the survey remembers; NULL-safe. */

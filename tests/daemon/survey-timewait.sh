@@ -5,7 +5,8 @@
 # TIME_WAIT by destination, IPv4 and IPv6: connections we close first
 # to one echo peer each leave TIME_WAIT sockets counted under that peer's
 # address and port; --top bounds the list, not the totals.  The survey
-# runs only on request here (survey_interval = 0).
+# runs only on request here (survey_interval = 0) until a reload sets an
+# interval.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/common.sh"
@@ -59,6 +60,22 @@ expect_rc "sockets for people" 0
 expect_out "^TIME_WAIT by destination: 5 sockets, 1 destination$"
 expect_out "^127\.0\.0\.1:$p4 +5$"
 expect_out "^TIME_WAIT +5$"
+
+# survey_interval = 0: no round but those asked for; a reload that sets
+# an interval starts the timer.
+survey
+r1=$(jget survey.rounds)
+sleep 0.5
+survey
+expect_eq "rounds without a timer" $(( r1 + 1 )) "$(jget survey.rounds)"
+survey_conf 100ms 0
+ctl -s "$SOCK" reload
+expect_rc "reload" 0
+sleep 1
+survey
+expect_json survey.interval_ms 100
+[ "$(jget survey.rounds)" -ge $(( r1 + 6 )) ] ||
+    fail "no timer rounds after the reload: $(jget survey.rounds) rounds"
 
 daemon_alive
 stop_daemon
