@@ -64,6 +64,7 @@ struct control {
 	struct event		*ev_reap;	/* frees dead clients */
 	struct control_clients	 clients;
 	size_t			 nclients;	/* dead ones included */
+	int			 spare;		/* held for a full table */
 };
 
 static int	 control_listen_fds(struct control *);
@@ -73,6 +74,8 @@ static void	 control_chgrp(const struct control *, const char *);
 static int	 control_events(struct control *);
 static void	 control_accept_cb(evutil_socket_t, short, void *);
 static void	 control_resume_cb(evutil_socket_t, short, void *);
+static void	 control_spare(struct control *);
+static int	 control_accept(struct control *, int);
 static void	 control_reap_cb(evutil_socket_t, short, void *);
 static void	 control_refuse(int, const char *, const char *);
 static int	 control_cred(struct control *, int, struct client_cred *);
@@ -107,6 +110,7 @@ control_init(struct sockprobed *sd)
 	c = xcalloc(1, sizeof(*c));
 	c->sd = sd;
 	c->fd = -1;
+	c->spare = -1;
 	TAILQ_INIT(&c->clients);
 	sd->control = c;
 	if ((rc = control_listen_fds(c)) == 0) {
@@ -118,6 +122,7 @@ control_init(struct sockprobed *sd)
 		control_free(sd);
 		return -1;
 	}
+	control_spare(c);
 	return 0;
 }
 
@@ -318,6 +323,8 @@ control_free(struct sockprobed *sd)
 		event_free(c->ev_reap);
 	if (c->fd != -1)
 		close(c->fd);
+	if (c->spare != -1)
+		close(c->spare);
 	if (!c->activated && c->path[0] != '\0')
 		(void)unlink(c->path);
 	free(c);
@@ -352,8 +359,7 @@ control_accept_cb(evutil_socket_t lfd, short what, void *arg)
 	int			 fd;
 
 	(void)what;
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
-	    -1) {
+	if ((fd = control_accept(c, lfd)) == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
 			/* Pause rather than spin on a full fd table. */
 			log_warn("control: accept, pausing for %d ms",
@@ -387,8 +393,40 @@ control_resume_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	control_spare(c);
 	if (event_add(c->ev_accept, NULL) == -1)
 		log_warnx("control: cannot accept again");
+}
+
+/*
+ * Hold one descriptor in hand (a duplicate of the listening socket) for
+ * when the table is full: whatever took the others, one client can
+ * still connect and ask why.  Retaken whenever one is free again.
+ */
+static void
+control_spare(struct control *c)
+{
+	if (c->spare == -1)
+		c->spare = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* accept4(), spending the spare descriptor when the table is full. */
+static int
+control_accept(struct control *c, int lfd)
+{
+	int	fd;
+
+	control_spare(c);
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	    -1 || (errno != EMFILE && errno != ENFILE) || c->spare == -1)
+		return fd;
+	(void)close(c->spare);
+	c->spare = -1;
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	    -1)
+		log_warnx("control: out of descriptors: one client served on "
+		    "the spare");
+	return fd;
 }
 
 /* Free the clients dropped since the last run, outside their callbacks. */
@@ -768,4 +806,5 @@ control_client_free(struct control_client *cl)
 	c->nclients--;
 	bufferevent_free(cl->bev);
 	free(cl);
+	control_spare(c);
 }

@@ -29,6 +29,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 #include <jansson.h>
 
 #include "sockprobe.h"
@@ -57,7 +59,15 @@ struct metrics {
 	struct evhttp_bound_socket	*bound;
 	char				*addr;		/* bound's, NULL: none */
 	uint64_t			 render_us;	/* the last text's cost */
+	struct event			*ev_resume;	/* after accept fails */
+	bool				 paused;
 };
+
+/*
+ * The endpoint, for the accept error callback: libevent passes it
+ * evhttp's own argument, not ours.
+ */
+static struct metrics	*metrics_self;
 
 /* The text being built; after a failed allocation it only counts. */
 struct mtext {
@@ -92,6 +102,8 @@ static bool	 metrics_explicit(const struct conf *);
 static int	 metrics_serve(struct metrics *, const char *, char *,
 		    size_t);
 static void	 metrics_release(struct metrics *);
+static void	 metrics_accept_error_cb(struct evconnlistener *, void *);
+static void	 metrics_resume_cb(evutil_socket_t, short, void *);
 static void	 metrics_errs_add(struct conf_errors *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	 metrics_request_cb(struct evhttp_request *, void *);
@@ -193,7 +205,11 @@ metrics_init(struct sockprobed *sd)
 	evhttp_set_max_body_size(m->http, METRICS_MAX_BODY);
 	evhttp_set_timeout(m->http, METRICS_TIMEOUT_S);
 	evhttp_set_gencb(m->http, metrics_request_cb, m);
+	if ((m->ev_resume = evtimer_new(sd->base, metrics_resume_cb, m)) ==
+	    NULL)
+		fatalx("metrics: evtimer_new failed");
 	sd->metrics = m;
+	metrics_self = m;
 	if (addr == NULL) {
 		log_info("metrics: off (metrics_listen is empty)");
 		return 0;
@@ -265,9 +281,11 @@ metrics_free(struct sockprobed *sd)
 	if (m == NULL)
 		return;
 	evhttp_free(m->http);		/* closes the bound socket too */
+	event_free(m->ev_resume);
 	free(m->addr);
 	free(m);
 	sd->metrics = NULL;
+	metrics_self = NULL;
 }
 
 /* Whether the file set metrics_listen (else it is the default). */
@@ -344,6 +362,8 @@ metrics_serve(struct metrics *m, const char *addr, char *err, size_t errlen)
 	metrics_release(m);
 	m->bound = b;
 	m->addr = xstrdup(addr);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(b),
+	    metrics_accept_error_cb);
 	log_info("metrics: serving http://%s%s", addr, METRICS_PATH);
 	return 0;
 }
@@ -355,8 +375,60 @@ metrics_release(struct metrics *m)
 	if (m->bound != NULL)
 		evhttp_del_accept_socket(m->http, m->bound);
 	m->bound = NULL;
+	(void)evtimer_del(m->ev_resume);
+	m->paused = false;
 	free(m->addr);
 	m->addr = NULL;
+}
+
+/*
+ * accept() failed on the endpoint.  libevent would only log it and try
+ * again at once: with the descriptor table full, a loop on accept() and
+ * a log line each turn.  Stop listening instead and look again in a
+ * second, as listen.c does; queued clients wait in the backlog.
+ */
+static void
+metrics_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct metrics	*m = metrics_self;
+	struct timeval	 tv = { 1, 0 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	if (m == NULL || m->bound == NULL ||
+	    evhttp_bound_socket_get_listener(m->bound) != lev)
+		return;
+	if (!m->paused)
+		log_warnx("metrics: accept: %s: pausing, retrying every 1s",
+		    strerror(err));
+	m->paused = true;
+	(void)evconnlistener_disable(lev);
+	if (evtimer_add(m->ev_resume, &tv) == -1)
+		fatalx("metrics: evtimer_add");
+}
+
+/* A second after accept failed: listen again once a descriptor is free. */
+static void
+metrics_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics		*m = arg;
+	struct evconnlistener	*lev;
+	struct timeval		 tv = { 1, 0 };
+
+	(void)fd;
+	(void)what;
+	if (m->bound == NULL)
+		return;
+	lev = evhttp_bound_socket_get_listener(m->bound);
+	if (!sockprobed_fd_room(evconnlistener_get_fd(lev))) {
+		if (evtimer_add(m->ev_resume, &tv) == -1)
+			fatalx("metrics: evtimer_add");
+		return;
+	}
+	log_info("metrics: descriptors free again, accepting");
+	m->paused = false;
+	if (evconnlistener_enable(lev) == -1)
+		log_warnx("metrics: cannot accept again");
 }
 
 /* One more line for a refused reload. */
