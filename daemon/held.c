@@ -28,11 +28,19 @@
 struct pollq {
 	struct pollq		*next;
 	uint64_t		 interval_ms;
+	struct event		*ev_more;	/* resumes a sweep cut short */
 	TAILQ_HEAD(, target)	 targets;
 };
 
 /* recv() calls per readiness callback before other connections run. */
 #define READ_ROUNDS	8
+
+/*
+ * TCP_INFO reads per callback, about 0.3 ms: a sweep of 15,000 due at
+ * once would otherwise hold the loop for 5-25 ms, and a close arriving
+ * meanwhile would wait that long to be read (bench/README.md).
+ */
+#define POLL_SLICE	128
 
 static void	held_options(struct target *);
 static void	held_io_update(struct target *);
@@ -46,6 +54,9 @@ static void	held_no_reply(struct target *);
 static void	held_drain_check(struct target *);
 static void	held_bad(struct target *, const struct sp_verdict *);
 static void	held_poll_join(struct target *, uint64_t);
+static void	held_poll_queue(struct sockprobed *, struct pollq *,
+		    uint64_t);
+static void	held_poll_more_cb(evutil_socket_t, short, void *);
 static void	held_poll(struct target *, uint64_t);
 static bool	held_stalled(struct target *, uint64_t *, uint64_t,
 		    struct sp_verdict *);
@@ -501,6 +512,8 @@ held_poll_gc(struct sockprobed *sd)
 	for (qp = &sd->pollqs; (q = *qp) != NULL;) {
 		if (TAILQ_EMPTY(&q->targets)) {
 			*qp = q->next;
+			if (q->ev_more != NULL)
+				event_free(q->ev_more);
 			free(q);
 		} else
 			qp = &q->next;
@@ -516,21 +529,52 @@ void
 held_poll_all(struct sockprobed *sd)
 {
 	struct pollq	*q;
-	struct target	*t;
 	uint64_t	 now = now_ms();
 
-	for (q = sd->pollqs; q != NULL; q = q->next) {
-		while ((t = TAILQ_FIRST(&q->targets)) != NULL &&
-		    t->next_poll <= now) {
-			TAILQ_REMOVE(&q->targets, t, qentry);
-			TAILQ_INSERT_TAIL(&q->targets, t, qentry);
-			t->next_poll += q->interval_ms;
-			if (t->next_poll <= now)
-				t->next_poll = now + q->interval_ms;
-			held_poll(t, now);
-		}
-	}
+	for (q = sd->pollqs; q != NULL; q = q->next)
+		held_poll_queue(sd, q, now);
 	held_poll_gc(sd);
+}
+
+/*
+ * Poll q's due targets, at most POLL_SLICE of them; if more are due,
+ * the rest follow from a zero timer, which libevent runs after the I/O
+ * that became ready meanwhile.
+ */
+static void
+held_poll_queue(struct sockprobed *sd, struct pollq *q, uint64_t now)
+{
+	struct timeval	 zero = { 0, 0 };
+	struct target	*t;
+	size_t		 n = 0;
+
+	while ((t = TAILQ_FIRST(&q->targets)) != NULL &&
+	    t->next_poll <= now) {
+		if (n++ == POLL_SLICE) {
+			if (q->ev_more == NULL && (q->ev_more =
+			    evtimer_new(sd->base, held_poll_more_cb, sd)) ==
+			    NULL)
+				fatalx("poll: evtimer_new");
+			if (evtimer_add(q->ev_more, &zero) == -1)
+				fatalx("poll: evtimer_add");
+			return;
+		}
+		TAILQ_REMOVE(&q->targets, t, qentry);
+		TAILQ_INSERT_TAIL(&q->targets, t, qentry);
+		t->next_poll += q->interval_ms;
+		if (t->next_poll <= now)
+			t->next_poll = now + q->interval_ms;
+		held_poll(t, now);
+	}
+}
+
+/* The next slice of a sweep cut short. */
+static void
+held_poll_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	held_poll_all(arg);
 }
 
 /*
