@@ -114,27 +114,28 @@ baseline_sweep(struct base *b, int ms)
 }
 
 /*
- * The program's next "ev NS IDX CAUSE" line: the detection time it
- * took right after recv() returned.
+ * One line of its output: "ev NS IDX CAUSE" is an event, with the time
+ * it took right after recv() returned.  1 for an event, else 0.
  */
 int
-baseline_wait_cb(void *arg, int64_t deadline, struct event_rec *ev)
+baseline_parse(const char *line, struct event_rec *ev)
 {
-	struct base	*b = arg;
-	char		*line;
-	long long	 ns;
-	long		 idx;
+	long long	ns;
+	long		idx;
 
-	while ((line = util_line(&b->out, deadline)) != NULL) {
-		if (sscanf(line, "ev %lld %ld %31s", &ns, &idx, ev->cause) !=
-		    3)
-			continue;
-		ev->ns = (int64_t)ns;
-		ev->id = idx;
-		ev->down = true;
-		return 1;
-	}
-	return b->out.eof ? -1 : 0;
+	if (sscanf(line, "ev %lld %ld %31s", &ns, &idx, ev->cause) != 3)
+		return 0;
+	ev->ns = (int64_t)ns;
+	ev->id = idx;
+	ev->down = true;
+	return 1;
+}
+
+/* Its stdout, where the events come. */
+struct lines *
+baseline_lines(struct base *b)
+{
+	return &b->out;
 }
 
 /* Quit, or be stopped; free. */

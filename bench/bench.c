@@ -25,7 +25,7 @@
 
 #define FD_MARGIN	64		/* sockprobed's own descriptors */
 #define SETTLE_S	1.5		/* round.c's SETTLE_MS */
-#define DETECT_WAIT_S	1		/* round.c's */
+#define LATE_S		1		/* round.c's */
 
 /* The targets. */
 #define TARGET_P99_FACTOR	2.0
@@ -47,6 +47,7 @@ static const struct option longopts[] = {
 	{ "out",	required_argument,	NULL,	'o' },
 	{ "techniques",	required_argument,	NULL,	't' },
 	{ "wrap",	required_argument,	NULL,	'w' },
+	{ "raw",	required_argument,	NULL,	'r' },
 	{ "keep",	no_argument,		NULL,	'k' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
@@ -54,6 +55,7 @@ static const struct option longopts[] = {
 };
 
 static struct options	opts;
+static char		load_start[64], load_end[64];
 
 static void	usage(FILE *, int) __attribute__((noreturn));
 static size_t	parse_size(const char *, size_t, size_t, const char *);
@@ -69,6 +71,8 @@ static void	report_details(FILE *, const struct round *, size_t,
 static double	lat_ms(const struct latencies *, int, double);
 static const char *comma(size_t, char *, size_t);
 static const char *fmt_ms(double);
+static void	loadavg(char *, size_t);
+static void	write_raw(const char *, const struct round *, size_t);
 
 static void
 usage(FILE *fp, int status)
@@ -77,7 +81,7 @@ usage(FILE *fp, int status)
 	    "usage: sp-bench [-kqv] [-n N[,N...]] [-S SAMPLES] [-C SECONDS]\n"
 	    "                [--sockprobed PATH] [--sockprobectl PATH] "
 	    "[--epoll PATH]\n"
-	    "                [-o FILE] [-t TECHNIQUES] [-w COMMAND]\n"
+	    "                [-o FILE] [-r FILE] [-t TECHNIQUES] [-w COMMAND]\n"
 	    "\n"
 	    "  -q, --quick            1,000 connections, 100+100 closes, "
 	    "3 s of CPU\n"
@@ -98,6 +102,8 @@ usage(FILE *fp, int status)
 	    "its own)\n"
 	    "  -w, --wrap COMMAND     run sockprobed under COMMAND "
 	    "(valgrind, perf)\n"
+	    "  -r, --raw FILE         every latency: held, program, kind, "
+	    "ns\n"
 	    "  -k, --keep             keep the temp dir (configs, logs)\n"
 	    "  -v, --verbose          progress on stderr\n");
 	exit(status);
@@ -207,6 +213,47 @@ fmt_ms(double ms)
 	return buf[i];
 }
 
+/* Every latency, one a line, for distributions the tables do not show. */
+static void
+write_raw(const char *path, const struct round *rs, size_t nr)
+{
+	static const char *const kind[] = { "fin", "rst" };
+	const struct latencies	*l;
+	FILE			*fp;
+	size_t			 i, p, k, j;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		err(1, "%s", path);
+	for (i = 0; i < nr; i++)
+		for (p = 0; p < 2; p++) {
+			l = p == 0 ? &rs[i].sd_lat : &rs[i].base_lat;
+			for (k = 0; k < 2; k++)
+				for (j = 0; j < l->n[k]; j++)
+					fprintf(fp, "%zu %s %s %lld\n",
+					    rs[i].n, p == 0 ? "sockprobed" :
+					    "epoll", kind[k],
+					    l->ns[k][j] == INT64_MAX ? -1LL :
+					    (long long)l->ns[k][j]);
+		}
+	if (fclose(fp) != 0)
+		err(1, "%s", path);
+}
+
+/* The 1-minute load average: how busy the machine was besides us. */
+static void
+loadavg(char *buf, size_t len)
+{
+	FILE	*fp;
+	double	 l1;
+
+	(void)snprintf(buf, len, "?");
+	if ((fp = fopen("/proc/loadavg", "r")) == NULL)
+		return;
+	if (fscanf(fp, "%lf", &l1) == 1)
+		(void)snprintf(buf, len, "%.2f", l1);
+	fclose(fp);
+}
+
 /* 15000 as "15,000". */
 static const char *
 comma(size_t v, char *buf, size_t len)
@@ -282,9 +329,11 @@ report_details(FILE *fp, const struct round *rs, size_t nr,
 	fprintf(fp, "\nDetection latency in ms: CLOCK_REALTIME just before "
 	    "the peer's close() to the event's \"time\" (sockprobed) or to "
 	    "just after recv() returned (baseline); a close never reported "
-	    "counts as infinitely late.  Up before: connections up when "
-	    "the closes began, the only ones closed.  Late: reported after "
-	    "its %d s wait.  Spurious: down without our close.  Other: "
+	    "counts as infinitely late.  Closes at Poisson moments (mean "
+	    "2 ms apart), shared by both programs.  Up before: connections "
+	    "up when the closes began, the only ones closed.  Late: "
+	    "reported over %d s after the close.  Spurious: down without "
+	    "our close.  Other: "
 	    "events not going down.  Drops: packets the kernel's input "
 	    "backlogs (net.core.netdev_max_backlog) dropped during the "
 	    "round, machine-wide (both programs ran at once).\n\n"
@@ -292,7 +341,7 @@ report_details(FILE *fp, const struct round *rs, size_t nr,
 	    "up before | missed | late | wrong cause | spurious | other | "
 	    "drops |\n"
 	    "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
-	    DETECT_WAIT_S);
+	    LATE_S);
 	for (i = 0; i < nr; i++) {
 		r = &rs[i];
 		for (p = 0; p < 2; p++) {
@@ -367,9 +416,12 @@ report(FILE *fp, const struct round *rs, size_t nr,
 	}
 	fprintf(fp, "sp-bench %s, %s: Linux %s %s, %ld CPUs; %s held "
 	    "connections on loopback; %zu FIN + %zu RST closes per round; "
-	    "CPU over %d s.\n\n", opts.quick ? "--quick" : "(full)", when,
-	    u.release, u.machine, sysconf(_SC_NPROCESSORS_ONLN), list,
-	    opts.samples, opts.samples, opts.cpu_seconds);
+	    "CPU over %d s; sockprobed's techniques: %s; 1-minute load "
+	    "average %s before, %s after.\n\n", opts.quick ? "--quick" :
+	    "(full)", when, u.release, u.machine,
+	    sysconf(_SC_NPROCESSORS_ONLN), list, opts.samples, opts.samples,
+	    opts.cpu_seconds, opts.techniques != NULL ? opts.techniques :
+	    "its defaults", load_start, load_end);
 	fprintf(fp, "| figure | held | sockprobed | raw epoll baseline | "
 	    "target | result |\n|---|--:|--:|--:|---|---|\n");
 	for (i = 0; i < nr; i++)
@@ -400,6 +452,7 @@ main(int argc, char *argv[])
 	struct round	*rs;
 	struct procmem	 idle;
 	FILE		*fp;
+	const char	*raw = NULL;
 	size_t		 i, nofile;
 	int		 ch, failed = 0;
 
@@ -409,7 +462,7 @@ main(int argc, char *argv[])
 	opts.samples = 500;
 	opts.cpu_seconds = 30;
 	opts.status_runs = 7;
-	while ((ch = getopt_long(argc, argv, "C:c:D:e:hkn:o:qS:t:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, "C:c:D:e:hkn:o:qr:S:t:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'q':
@@ -452,6 +505,9 @@ main(int argc, char *argv[])
 		case 'w':
 			opts.wrap = optarg;
 			break;
+		case 'r':
+			raw = optarg;
+			break;
 		case 'v':
 			util_verbose = true;
 			break;
@@ -487,6 +543,7 @@ main(int argc, char *argv[])
 	if ((rs = calloc(opts.nconns, sizeof(*rs))) == NULL)
 		err(1, "calloc");
 
+	loadavg(load_start, sizeof(load_start));
 	if (subject_idle(&opts, &idle) == -1)
 		errx(1, "sockprobed without targets did not start");
 	vlog("sockprobed without targets: RssAnon %ld KiB", idle.anon_kib);
@@ -497,6 +554,7 @@ main(int argc, char *argv[])
 			failed++;
 		util_check();
 	}
+	loadavg(load_end, sizeof(load_end));
 	report(stdout, rs, opts.nconns, &idle);
 	if (opts.out != NULL) {
 		if ((fp = fopen(opts.out, "w")) == NULL)
@@ -505,6 +563,8 @@ main(int argc, char *argv[])
 		if (fclose(fp) != 0)
 			err(1, "%s", opts.out);
 	}
+	if (raw != NULL)
+		write_raw(raw, rs, opts.nconns);
 	for (i = 0; i < opts.nconns; i++) {
 		util_lat_free(&rs[i].sd_lat);
 		util_lat_free(&rs[i].base_lat);

@@ -136,6 +136,9 @@ void	 util_lines_init(struct lines *, int);
 void	 util_lines_free(struct lines *);
 /* The next line without its newline, or NULL at EOF or the deadline. */
 char	*util_line(struct lines *, int64_t);
+/* A whole line already buffered, or NULL; and one read() into l. */
+char	*util_line_next(struct lines *);
+void	 util_lines_fill(struct lines *);
 uint32_t util_random(uint32_t);
 void	 util_log_tail(const char *);
 void	 util_lat_add(struct latencies *, int, int64_t, size_t);
@@ -155,11 +158,8 @@ int	 peers_close(struct peers *, size_t, bool, int64_t *);
 void	 peers_stop(struct peers *);
 
 /* round.c */
-/*
- * The next event of a program under test.  1 got one, 0 none by the
- * deadline (CLOCK_MONOTONIC), -1 the program went away.
- */
-typedef int	(*detect_wait_fn)(void *, int64_t, struct event_rec *);
+/* An event from one line of a program's output: 1, or 0 if none. */
+typedef int	(*event_parse_fn)(const char *, struct event_rec *);
 /* Both programs holding r->n connections at once: every figure of r. */
 int	 round_run(const struct options *, struct round *, int);
 
@@ -169,7 +169,8 @@ struct base *baseline_start(const struct options *, struct peers *, size_t);
 int	 baseline_ready(struct base *, int64_t);
 pid_t	 baseline_pid(const struct base *);
 int	 baseline_sweep(struct base *, int);
-int	 baseline_wait_cb(void *, int64_t, struct event_rec *);
+int	 baseline_parse(const char *, struct event_rec *);
+struct lines *baseline_lines(struct base *);
 void	 baseline_stop(struct base *);
 
 /* subject.c */
@@ -184,7 +185,8 @@ long	 subject_up_ids(struct subject *, size_t *, size_t *);
 void	 subject_status(const struct options *, struct subject *,
 	    struct round *);
 int	 subject_watch(struct subject *);
-int	 subject_wait_cb(void *, int64_t, struct event_rec *);
+int	 subject_parse(const char *, struct event_rec *);
+struct lines *subject_lines(struct subject *);
 void	 subject_log_tail(const struct subject *);
 void	 subject_stop(struct subject *);
 

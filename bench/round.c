@@ -4,13 +4,15 @@
  *
  * One round: the raw epoll baseline and sockprobed hold the same number
  * of connections at the same time, are measured over the same windows,
- * and take turns at the closes, so that whatever else the machine does
- * falls on both alike.
+ * and share one schedule of closes, so that whatever else the machine
+ * does falls on both alike.
  */
 
 #include "config.h"
 
 #include <err.h>
+#include <math.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +22,10 @@
 
 #define SETUP_S		60		/* plus 1 s per 250 connections */
 #define SETTLE_MS	1500		/* after connecting: every poll ran */
-#define DETECT_WAIT_S	1		/* for one event after a close */
+#define LATE_S		1		/* a later event is counted late */
 #define DRAIN_WAIT_S	3		/* for the stragglers, at the end */
 #define DETECT_BUDGET_S	300		/* for the whole sample */
-#define GAP_MAX_US	2000		/* random pause between closes */
+#define GAP_MEAN_US	2000		/* between closes, both programs */
 
 /* A program under test, as the sampling sees it. */
 struct prog {
@@ -33,11 +35,13 @@ struct prog {
 	size_t		*cand;		/* indexes that may be closed */
 	size_t		 ncand;
 	uint8_t		*order;		/* kind of the i-th close */
+	size_t		 done;		/* closes made */
+	bool		 over;		/* no more closes: done or none left */
 	int64_t		*closed;	/* >0 close time, -1 reported */
 	uint8_t		*kind;		/* 0 FIN, 1 RST, by index */
 	size_t		 pending;	/* closed, not yet reported */
-	detect_wait_fn	 wait;
-	void		*ctx;
+	struct lines	*in;		/* where its events come */
+	event_parse_fn	 parse;
 	struct latencies *lat;
 };
 
@@ -45,7 +49,9 @@ static void	prog_init(struct prog *, const struct options *, size_t);
 static void	prog_free(struct prog *);
 static void	detect_record(const struct options *, struct prog *,
 		    const struct event_rec *);
-static int	detect_one(const struct options *, struct prog *, size_t);
+static void	detect_close(const struct options *, struct prog *);
+static int	detect_read(const struct options *, struct prog *);
+static int64_t	detect_gap(void);
 static int	detect(const struct options *, struct prog *, size_t);
 static void	cpu_window(const struct options *, pid_t, pid_t, double *,
 		    double *);
@@ -84,13 +90,16 @@ prog_free(struct prog *p)
 
 /*
  * An event of connection ev->id: a latency if we closed it and it was
- * not reported yet, else counted for what it is.
+ * not reported yet, else counted for what it is.  Every connection has
+ * its own address, so an event names the close it answers, however
+ * many are in flight.
  */
 static void
 detect_record(const struct options *opt, struct prog *p,
     const struct event_rec *ev)
 {
 	struct latencies	*lat = p->lat;
+	int64_t			 ns;
 
 	if (!ev->down) {
 		lat->other++;
@@ -105,105 +114,147 @@ detect_record(const struct options *opt, struct prog *p,
 	if (strcmp(ev->cause, p->kind[ev->id] == 1 ? "reset" :
 	    "peer_closed") != 0)
 		lat->wrong_cause++;
-	util_lat_add(lat, p->kind[ev->id], ev->ns - p->closed[ev->id],
-	    opt->samples);
+	ns = ev->ns - p->closed[ev->id];
+	if (ns > LATE_S * NS_SECOND)
+		lat->late++;
+	util_lat_add(lat, p->kind[ev->id], ns, opt->samples);
 	p->closed[ev->id] = -1;
 	p->pending--;
 }
 
-/*
- * The i-th close of program p: a random candidate the peers still
- * hold, closed the i-th way, then its own event awaited.  Every
- * connection has its own address, so each event names the close it
- * answers: one that comes after its wait is counted late, never taken
- * for another.  0, or -1 when p is gone or has nothing left to close.
- */
-static int
-detect_one(const struct options *opt, struct prog *p, size_t i)
+/* p's next close: a random candidate the peers still hold. */
+static void
+detect_close(const struct options *opt, struct prog *p)
 {
-	struct event_rec	ev;
-	int64_t			deadline, t0 = 0;
-	size_t			j, idx = SIZE_MAX;
-	int			got;
+	size_t	j, idx = SIZE_MAX;
+	int64_t	t0 = 0;
 
 	while (idx == SIZE_MAX && p->ncand > 0) {
 		j = util_random((uint32_t)p->ncand);
 		idx = p->cand[j];
 		p->cand[j] = p->cand[--p->ncand];
-		if (idx >= p->n || peers_close(p->ps, idx, p->order[i] == 1,
-		    &t0) == -1)
+		if (idx >= p->n || peers_close(p->ps, idx,
+		    p->order[p->done] == 1, &t0) == -1)
 			idx = SIZE_MAX;
 	}
 	if (idx == SIZE_MAX) {
-		warnx("%s: only %zu connections to close", p->name, i);
-		return -1;
+		warnx("%s: only %zu connections to close", p->name, p->done);
+		p->over = true;
+		return;
 	}
 	p->closed[idx] = t0;
-	p->kind[idx] = p->order[i];
+	p->kind[idx] = p->order[p->done];
 	p->pending++;
-	deadline = util_now(CLOCK_MONOTONIC) + DETECT_WAIT_S * NS_SECOND;
-	while (p->closed[idx] > 0) {
-		if ((got = p->wait(p->ctx, deadline, &ev)) == -1) {
-			warnx("%s went away", p->name);
-			return -1;
-		}
-		if (got == 0)
-			break;
-		if (ev.down && ev.id != (long)idx && ev.id >= 0 &&
-		    (size_t)ev.id < p->n && p->closed[ev.id] > 0)
-			p->lat->late++;
-		detect_record(opt, p, &ev);
+	if (++p->done == 2 * opt->samples)
+		p->over = true;
+}
+
+/* What p has written, line by line; -1 if it went away. */
+static int
+detect_read(const struct options *opt, struct prog *p)
+{
+	struct event_rec	 ev;
+	char			*line;
+
+	while ((line = util_line_next(p->in)) != NULL)
+		if (p->parse(line, &ev) == 1)
+			detect_record(opt, p, &ev);
+	if (p->in->eof) {
+		warnx("%s went away", p->name);
+		return -1;
 	}
 	return 0;
 }
 
+/* Exponential, mean GAP_MEAN_US, capped at ten times that: in ns. */
+static int64_t
+detect_gap(void)
+{
+	double	u = (double)util_random(1000000) / 1000000.0;
+	double	g = -log(1.0 - u) * GAP_MEAN_US * 1000.0;
+
+	return g > 10.0 * GAP_MEAN_US * 1000.0 ? 10LL * GAP_MEAN_US * 1000 :
+	    (int64_t)g;
+}
+
 /*
- * 2 * samples closes per program, FIN and RST in random order, one at
- * a time after a random pause; the programs take turns in random
- * order.  Never reported counts as infinitely late.
+ * 2 * samples closes per program, FIN and RST in random order, open
+ * loop: at the moments of a Poisson process (mean gap GAP_MEAN_US),
+ * whoever is due, whether or not earlier closes were reported.  A close
+ * therefore falls at a random moment of each program's life, stalls
+ * included, which waiting for each event first would avoid (coordinated
+ * omission).  Never reported counts as infinitely late.
  */
 static int
 detect(const struct options *opt, struct prog *progs, size_t np)
 {
-	struct event_rec	 ev;
-	struct prog		*p;
-	int64_t			 end, deadline;
-	size_t			 i, k, first, total = 2 * opt->samples;
-	int			 rc = 0;
+	struct pollfd	 pfd[4];
+	struct timespec	 ts;
+	struct prog	*p;
+	int64_t		 now, next, end, drain = 0, left;
+	size_t		 i, k, open;
 
-	end = util_now(CLOCK_MONOTONIC) + DETECT_BUDGET_S * NS_SECOND;
-	for (i = 0; i < total && rc == 0; i++) {
+	if (np > 4)
+		errx(1, "detect: %zu programs", np);
+	now = util_now(CLOCK_MONOTONIC);
+	next = now;
+	end = now + DETECT_BUDGET_S * NS_SECOND;
+	for (;;) {
 		if (util_interrupted())
 			return -1;
-		if (util_now(CLOCK_MONOTONIC) > end) {
+		now = util_now(CLOCK_MONOTONIC);
+		for (k = 0, open = 0; k < np; k++)
+			open += !progs[k].over;
+		if (open > 0 && now > end) {
+			for (k = 0; k < np; k++) {
+				progs[k].lat->cut_short = !progs[k].over;
+				progs[k].over = true;
+			}
+			open = 0;
+		}
+		if (open > 0 && now >= next) {
+			/* Whoever is open, at random. */
+			k = util_random((uint32_t)open);
+			for (i = 0; i < np; i++)
+				if (!progs[i].over && k-- == 0)
+					break;
+			detect_close(opt, &progs[i]);
+			next += detect_gap();
+			continue;
+		}
+		if (open == 0) {
+			if (drain == 0)
+				drain = now + DRAIN_WAIT_S * NS_SECOND;
+			for (k = 0, i = 0; k < np; k++)
+				i += progs[k].pending;
+			if (i == 0 || now >= drain)
+				break;
+		}
+		left = (open > 0 ? next : drain) - now;
+		ts.tv_sec = (time_t)(left / NS_SECOND);
+		ts.tv_nsec = (long)(left % NS_SECOND);
+		for (k = 0; k < np; k++) {
+			pfd[k].fd = progs[k].in->fd;
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+		}
+		if (ppoll(pfd, (nfds_t)np, &ts, NULL) > 0)
 			for (k = 0; k < np; k++)
-				progs[k].lat->cut_short = true;
-			break;
-		}
-		first = util_random((uint32_t)np);
-		for (k = 0; k < np && rc == 0; k++) {
-			util_sleep_ns((int64_t)util_random(GAP_MAX_US) *
-			    1000);
-			rc = detect_one(opt, &progs[(first + k) % np], i);
-		}
+				if (pfd[k].revents != 0)
+					util_lines_fill(progs[k].in);
+		for (k = 0; k < np; k++)
+			if (detect_read(opt, &progs[k]) == -1)
+				return -1;
 	}
 	for (k = 0; k < np; k++) {
 		p = &progs[k];
-		deadline = util_now(CLOCK_MONOTONIC) + DRAIN_WAIT_S *
-		    NS_SECOND;
-		while (p->pending > 0 && p->wait(p->ctx, deadline, &ev) == 1) {
-			if (ev.down && ev.id >= 0 && (size_t)ev.id < p->n &&
-			    p->closed[ev.id] > 0)
-				p->lat->late++;
-			detect_record(opt, p, &ev);
-		}
 		p->lat->missed = p->pending;
 		for (i = 0; i < p->n; i++)
 			if (p->closed[i] > 0)
 				util_lat_add(p->lat, p->kind[i], INT64_MAX,
 				    opt->samples);
 	}
-	return rc;
+	return 0;
 }
 
 /* CPU of both over the same window, in % of one core. */
@@ -294,14 +345,14 @@ round_run(const struct options *opt, struct round *r, int group)
 	prog_init(&progs[0], opt, r->n);
 	progs[0].name = "sockprobed";
 	progs[0].ps = pd;
-	progs[0].wait = subject_wait_cb;
-	progs[0].ctx = sj;
+	progs[0].in = subject_lines(sj);
+	progs[0].parse = subject_parse;
 	progs[0].lat = &r->sd_lat;
 	prog_init(&progs[1], opt, r->n);
 	progs[1].name = "baseline";
 	progs[1].ps = pb;
-	progs[1].wait = baseline_wait_cb;
-	progs[1].ctx = b;
+	progs[1].in = baseline_lines(b);
+	progs[1].parse = baseline_parse;
 	progs[1].lat = &r->base_lat;
 	/* Only what sockprobed holds up is closed; the rest is reported. */
 	if ((up = subject_up_ids(sj, progs[0].cand, &r->sd_down)) < 0) {

@@ -359,41 +359,47 @@ subject_time(const char *s, int64_t *ns)
 	return 0;
 }
 
-/* The next event: its "time", "cause", whether "to" is down, whose. */
+/*
+ * One line of the watch stream: an event's "time", "cause", whether
+ * "to" is down, and whose.  1 for an event, else 0.
+ */
 int
-subject_wait_cb(void *arg, int64_t deadline, struct event_rec *ev)
+subject_parse(const char *line, struct event_rec *ev)
 {
-	struct subject	*sj = arg;
-	struct lines	*w = &sj->watch;
 	json_t		*o;
 	json_error_t	 jerr;
 	const char	*to, *c, *time, *name;
-	char		*line, *end;
+	char		*end;
 	int		 ok;
 
-	while ((line = util_line(w, deadline)) != NULL) {
-		if ((o = json_loads(line, 0, &jerr)) == NULL)
-			continue;
-		to = json_string_value(json_object_get(o, "to"));
-		c = json_string_value(json_object_get(o, "cause"));
-		time = json_string_value(json_object_get(o, "time"));
-		name = json_string_value(json_object_get(o, "target"));
-		ok = to != NULL && c != NULL && time != NULL && name != NULL &&
-		    subject_time(time, &ev->ns) == 0;
-		if (ok) {
-			ev->down = strcmp(to, "down") == 0;
-			(void)snprintf(ev->cause, sizeof(ev->cause), "%s", c);
-			/* Our targets are t000000, t000001, ... */
-			ev->id = name[0] == 't' ? strtol(name + 1, &end, 10) :
-			    -1;
-			if (name[0] != 't' || *end != '\0')
+	if ((o = json_loads(line, 0, &jerr)) == NULL)
+		return 0;
+	to = json_string_value(json_object_get(o, "to"));
+	c = json_string_value(json_object_get(o, "cause"));
+	time = json_string_value(json_object_get(o, "time"));
+	name = json_string_value(json_object_get(o, "target"));
+	ok = to != NULL && c != NULL && time != NULL && name != NULL &&
+	    subject_time(time, &ev->ns) == 0;
+	if (ok) {
+		ev->down = strcmp(to, "down") == 0;
+		(void)snprintf(ev->cause, sizeof(ev->cause), "%s", c);
+		/* Our targets are t000000, t000001, ... */
+		ev->id = -1;
+		if (name[0] == 't') {
+			ev->id = strtol(name + 1, &end, 10);
+			if (*end != '\0')
 				ev->id = -1;
 		}
-		json_decref(o);
-		if (ok)
-			return 1;
 	}
-	return w->eof ? -1 : 0;
+	json_decref(o);
+	return ok;
+}
+
+/* The watch stream, once subject_watch() succeeded. */
+struct lines *
+subject_lines(struct subject *sj)
+{
+	return &sj->watch;
 }
 
 /* sockprobed on a configuration without targets: its fixed memory. */

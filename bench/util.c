@@ -477,6 +477,50 @@ util_lines_free(struct lines *l)
 }
 
 /*
+ * The next whole line already read, without its newline, valid until
+ * the next call on l; NULL when none is buffered.
+ */
+char *
+util_line_next(struct lines *l)
+{
+	char	*nl;
+
+	if (l->consumed > 0) {
+		memmove(l->buf, l->buf + l->consumed, l->len - l->consumed);
+		l->len -= l->consumed;
+		l->consumed = 0;
+	}
+	if (l->len == 0 || (nl = memchr(l->buf, '\n', l->len)) == NULL)
+		return NULL;
+	*nl = '\0';
+	l->consumed = (size_t)(nl - l->buf) + 1;
+	return l->buf;
+}
+
+/* One read() of what is there (poll said so); sets eof at the end. */
+void
+util_lines_fill(struct lines *l)
+{
+	ssize_t	n;
+
+	if (l->consumed > 0) {
+		memmove(l->buf, l->buf + l->consumed, l->len - l->consumed);
+		l->len -= l->consumed;
+		l->consumed = 0;
+	}
+	if (l->len + 1 >= l->cap) {
+		l->cap = l->cap == 0 ? 65536 : l->cap * 2;
+		if ((l->buf = realloc(l->buf, l->cap)) == NULL)
+			err(1, "realloc");
+	}
+	n = read(l->fd, l->buf + l->len, l->cap - l->len - 1);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		l->eof = true;
+	else if (n > 0)
+		l->len += (size_t)n;
+}
+
+/*
  * The next line, without its newline, valid until the next call; NULL
  * at EOF, on an interrupt, or when deadline (CLOCK_MONOTONIC) passes.
  */
@@ -484,38 +528,19 @@ char *
 util_line(struct lines *l, int64_t deadline)
 {
 	struct pollfd	 pfd = { .fd = l->fd, .events = POLLIN };
-	char		*nl;
+	char		*line;
 	int64_t		 left;
-	ssize_t		 n;
 
-	if (l->consumed > 0) {
-		memmove(l->buf, l->buf + l->consumed, l->len - l->consumed);
-		l->len -= l->consumed;
-		l->consumed = 0;
-	}
 	for (;;) {
-		if (l->len > 0 && (nl = memchr(l->buf, '\n', l->len)) != NULL) {
-			*nl = '\0';
-			l->consumed = (size_t)(nl - l->buf) + 1;
-			return l->buf;
-		}
+		if ((line = util_line_next(l)) != NULL)
+			return line;
 		if (l->eof || util_interrupted())
 			return NULL;
-		if (l->len + 1 >= l->cap) {
-			l->cap = l->cap == 0 ? 65536 : l->cap * 2;
-			if ((l->buf = realloc(l->buf, l->cap)) == NULL)
-				err(1, "realloc");
-		}
 		left = deadline - util_now(CLOCK_MONOTONIC);
 		if (left <= 0)
 			return NULL;
-		if (poll(&pfd, 1, (int)((left + NS_MS - 1) / NS_MS)) <= 0)
-			continue;
-		n = read(l->fd, l->buf + l->len, l->cap - l->len - 1);
-		if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
-			l->eof = true;
-		else if (n > 0)
-			l->len += (size_t)n;
+		if (poll(&pfd, 1, (int)((left + NS_MS - 1) / NS_MS)) > 0)
+			util_lines_fill(l);
 	}
 }
 
