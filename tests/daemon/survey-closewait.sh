@@ -107,8 +107,9 @@ expect_json orphans 2
 expect_json counts.LISTEN 1
 ctl -s "$SOCK" sockets --port "$sport"
 expect_rc "sockets for people" 0
-expect_out "^CLOSE_WAIT by process: 2 sockets, 0 leak suspects \(alarm after 1\.5s\)"
-expect_out "^ *$server +sp-peer .* $sport +local +2 +0 "
+# (Past 1.5 s, which a loaded host may take, they are suspects too.)
+expect_out "^CLOSE_WAIT by process: 2 sockets, [0-2] leak suspects? \(alarm after 1\.5s\)"
+expect_out "^ *$server +sp-peer .* $sport +local +2 +[0-2] "
 expect_out "^FIN_WAIT2 by destination: 2 sockets, 1 destination"
 expect_out "^127\.0\.0\.1:$sport +2$"
 expect_out "^\(orphans\) +2$"

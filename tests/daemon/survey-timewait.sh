@@ -74,7 +74,7 @@ expect_rc "reload" 0
 sleep 1
 survey
 expect_json survey.interval_ms 100
-[ "$(jget survey.rounds)" -ge $(( r1 + 6 )) ] ||
+[ "$(jget survey.rounds)" -ge $(( r1 + 4 )) ] ||
     fail "no timer rounds after the reload: $(jget survey.rounds) rounds"
 
 daemon_alive
