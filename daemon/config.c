@@ -26,6 +26,17 @@
 #include "sockprobed.h"
 
 #define CONF_MAX_FILE	(64 * 1024 * 1024)
+/* Past this many, a file is not what it should be: stop reading it. */
+#define CONF_MAX_ERRORS	20
+/*
+ * The longest line: a probe_payload of PAYLOAD_MAX bytes written as \xHH
+ * escapes, as `sockprobed -n` may print it, with room to spare.  inih's
+ * own buffer is much shorter (INI_MAX_LINE, 200 in Debian's build):
+ * longer lines are split here, as inih would, and never reach it.
+ */
+#define CONF_MAX_LINE	8192
+/* inih's MAX_SECTION: how much of a section's name it hands over. */
+#define CONF_SECTION_MAX	50
 
 struct conf_parse {
 	const char		*name;		/* file name in messages */
@@ -40,6 +51,9 @@ struct conf_parse {
 	int			 daemon_lines[CONF_NKEYS];
 	struct conf_errors	*errs;
 	size_t			 nerrors;
+	bool			 resolve;	/* -n: look names up */
+	bool			 stop;		/* read no further lines */
+	char			 section[CONF_SECTION_MAX];	/* as inih has it */
 };
 
 static char	*conf_reader(char *, int, void *);
@@ -47,7 +61,10 @@ static int	 conf_handler(void *, const char *, const char *,
 		    const char *);
 static void	 conf_error(struct conf_parse *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static void	 conf_printable(char *);
 static bool	 conf_line_syntax(struct conf_parse *, const char *);
+static void	 conf_long_line(struct conf_parse *, const char *, size_t);
+static char	*conf_comment_or(char *, const char *);
 static void	 conf_open_section(struct conf_parse *, const char *);
 static struct target_conf *conf_target_new(enum section_kind, const char *,
 		    int);
@@ -58,12 +75,17 @@ static void	 conf_resolve(struct conf *);
 static void	 conf_resolve_one(const struct conf *, struct target_conf *);
 static void	 conf_validate(struct conf_parse *);
 static void	 conf_validate_daemon(struct conf_parse *);
+static void	 conf_check_names(struct conf_parse *);
 static void	 conf_validate_one(struct conf_parse *,
 		    const struct target_conf *);
 static int	 conf_key_line(const struct target_conf *, const char *);
 static void	 conf_daemon_defaults(struct daemon_conf *);
 static int	 conf_read_file(const char *, char **, size_t *,
 		    const char **);
+static struct conf *conf_load_text(const char *, const char *, size_t,
+		    struct conf_errors *, bool);
+static struct conf *conf_load_path(const char *, struct conf_errors *,
+		    bool);
 
 /* A fresh configuration with the built-in defaults and no targets. */
 struct conf *
@@ -155,12 +177,22 @@ conf_error(struct conf_parse *p, int line, const char *fmt, ...)
 	va_list	 ap;
 	int	 n;
 
-	p->nerrors++;
-	if (p->errs == NULL)
+	if (++p->nerrors > CONF_MAX_ERRORS) {
+		/* One line about the rest, rather than one per line. */
+		if (p->nerrors > CONF_MAX_ERRORS + 1 || p->errs == NULL)
+			return;
+		p->stop = true;
+		line = 0;
+		(void)snprintf(msg, sizeof(msg), "more than %d errors; the "
+		    "rest of the file is not read", CONF_MAX_ERRORS);
+	} else if (p->errs == NULL)
 		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
+	else {
+		va_start(ap, fmt);
+		(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		conf_printable(msg);
+	}
 	if (line > 0)
 		n = asprintf(&full, "%s:%d: %s", p->name, line, msg);
 	else
@@ -174,6 +206,18 @@ conf_error(struct conf_parse *p, int line, const char *fmt, ...)
 	}
 	lines[p->errs->n++] = full;
 	p->errs->lines = lines;
+}
+
+/*
+ * Messages quote the file (a key, a section's name): a control byte
+ * there would reach the terminal or the journal as is, so it becomes '?'.
+ */
+static void
+conf_printable(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
 }
 
 static bool
@@ -218,6 +262,9 @@ conf_open_section(struct conf_parse *p, const char *line)
 	if ((end = strchr(sec, ']')) != NULL)
 		*end = '\0';
 	(void)snprintf(whole, sizeof(whole), "%s", sec);
+	/* inih's MAX_SECTION cuts it just so. */
+	(void)snprintf(p->section, sizeof(p->section), "%.*s",
+	    (int)sizeof(p->section) - 1, sec);
 	p->skip = true;
 	p->cur = NULL;
 	if (strcmp(sec, "daemon") == 0) {
@@ -287,6 +334,9 @@ conf_line_syntax(struct conf_parse *p, const char *line)
 		if (line[len - 1] != ']') {
 			conf_error(p, p->lineno, "syntax error: a section "
 			    "header must end with ']'");
+			/* Its keys belong to no section: no more messages. */
+			p->skip = true;
+			p->cur = NULL;
 			return false;
 		}
 		conf_open_section(p, line);
@@ -317,7 +367,7 @@ conf_reader(char *str, int num, void *arg)
 	size_t			 n, skip;
 
 	for (;;) {
-		if (p->pos >= p->len)
+		if (p->pos >= p->len || p->stop)
 			return NULL;
 		start = p->buf + p->pos;
 		nl = memchr(start, '\n', p->len - p->pos);
@@ -325,8 +375,15 @@ conf_reader(char *str, int num, void *arg)
 		p->pos += n;
 		p->lineno++;
 		if (memchr(start, '\0', n) != NULL) {
-			conf_error(p, p->lineno, "binary data (a NUL byte)");
-			continue;
+			/* Not a text file: one message, not one per line. */
+			conf_error(p, p->lineno, "binary data (a NUL byte); "
+			    "not read further");
+			return NULL;
+		}
+		if (p->lineno == 1 && n >= 3 &&
+		    memcmp(start, "\xef\xbb\xbf", 3) == 0) {
+			start += 3;
+			n -= 3;
 		}
 		for (skip = 0; skip < n && (start[skip] == ' ' ||
 		    start[skip] == '\t'); skip++)
@@ -335,18 +392,81 @@ conf_reader(char *str, int num, void *arg)
 		n -= skip;
 		/* n counts the newline; inih needs room for the NUL. */
 		if (n >= (size_t)num - 1) {
-			conf_error(p, p->lineno, "line too long (at most %d "
-			    "characters)", num - 3);
+			conf_long_line(p, start, n);
 			continue;
 		}
 		memcpy(str, start, n);
 		str[n] = '\0';
-		if (p->lineno == 1 && n >= 3 &&
-		    memcmp(str, "\xef\xbb\xbf", 3) == 0)
-			memmove(str, str + 3, n - 2);
 		if (conf_line_syntax(p, str))
 			return str;
 	}
+}
+
+/*
+ * The first of chars in s, or an inline comment (';' after a blank), or
+ * the string's end: inih's find_chars_or_comment() for Debian's build
+ * (INI_ALLOW_INLINE_COMMENTS, prefix ";").
+ */
+static char *
+conf_comment_or(char *s, const char *chars)
+{
+	bool	blank = false;
+
+	for (; *s != '\0'; s++) {
+		if (chars != NULL && strchr(chars, *s) != NULL)
+			break;
+		if (blank && *s == ';')
+			break;
+		blank = isspace((unsigned char)*s);
+	}
+	return s;
+}
+
+/*
+ * A line too long for inih's buffer, up to CONF_MAX_LINE: checked as any
+ * other, then split into key and value the way inih splits the rest
+ * (first '=' or ':', inline comment cut, blanks trimmed) and handed to
+ * conf_handler() directly.  A long comment is skipped; a long section
+ * header opens its section (and earns a message: no name is that long).
+ */
+static void
+conf_long_line(struct conf_parse *p, const char *start, size_t n)
+{
+	char	*line, *sep, *key, *value, *end;
+
+	if (n > CONF_MAX_LINE) {
+		conf_error(p, p->lineno, "line too long (at most %d "
+		    "characters)", CONF_MAX_LINE);
+		return;
+	}
+	line = xcalloc(1, n + 1);
+	memcpy(line, start, n);
+	for (end = line + n; end > line && isspace((unsigned char)end[-1]);
+	    end--)
+		end[-1] = '\0';
+	if (!conf_line_syntax(p, line) || line[0] == '\0' ||
+	    line[0] == ';' || line[0] == '#' || line[0] == '[') {
+		free(line);
+		return;
+	}
+	sep = conf_comment_or(line, "=:");
+	if (*sep != '=' && *sep != ':') {
+		conf_error(p, p->lineno, "syntax error");
+		free(line);
+		return;
+	}
+	*sep = '\0';
+	key = line;
+	for (end = sep; end > key && isspace((unsigned char)end[-1]); end--)
+		end[-1] = '\0';
+	for (value = sep + 1; isspace((unsigned char)*value); value++)
+		;
+	*conf_comment_or(value, NULL) = '\0';
+	for (end = value + strlen(value); end > value &&
+	    isspace((unsigned char)end[-1]); end--)
+		end[-1] = '\0';
+	(void)conf_handler(p, p->section, key, value);
+	free(line);
 }
 
 /* Called by inih for each key; returning 1 always: we count errors. */
@@ -360,7 +480,11 @@ conf_handler(void *arg, const char *section, const char *key,
 	int			*lines;
 	int			 idx;
 
-	(void)section;
+	/*
+	 * Messages name the section as our reader saw it: inih never sees
+	 * the long lines (conf_long_line()), a long section header included.
+	 */
+	section = p->section;
 	if (p->skip)
 		return 1;
 	if (p->kind == SECTION_DAEMON) {
@@ -409,6 +533,8 @@ conf_parse_text(struct conf_parse *p)
 		return -1;
 	conf_resolve(p->conf);
 	conf_validate(p);
+	if (p->resolve)
+		conf_check_names(p);
 	return p->nerrors > 0 ? -1 : 0;
 }
 
@@ -440,7 +566,7 @@ conf_key_line(const struct target_conf *t, const char *key)
 {
 	int	idx;
 
-	if (conf_target_key(key, SECTION_DEFAULTS, &idx) != NULL &&
+	if (conf_target_key(key, t->kind, &idx) != NULL &&
 	    t->key_lines != NULL && t->key_lines[idx] != 0)
 		return t->key_lines[idx];
 	return t->lineno;
@@ -521,13 +647,65 @@ conf_validate(struct conf_parse *p)
 	}
 }
 
+/*
+ * -n only: each target's host name looked up, within a deadline, so a
+ * name that does not resolve is one more FILE:LINE message.  The daemon
+ * itself never waits for a name (target.c looks it up in the loop).
+ */
+static void
+conf_check_names(struct conf_parse *p)
+{
+	struct target_conf	 *t;
+	const struct target_conf **ts;
+	const char		**why;
+	char			**hosts, *host;
+	const char		 *errstr;
+	uint16_t		  port;
+	size_t			  n = 0, i;
+
+	TAILQ_FOREACH(t, &p->conf->targets, entry)
+		n++;
+	ts = xcalloc(n + 1, sizeof(*ts));
+	hosts = xcalloc(n + 1, sizeof(*hosts));
+	why = xcalloc(n + 1, sizeof(*why));
+	n = 0;
+	TAILQ_FOREACH(t, &p->conf->targets, entry) {
+		host = xcalloc(1, ADDR_MAX_LEN + 1);
+		if (t->address == NULL || sp_hostport_split(t->address, host,
+		    ADDR_MAX_LEN + 1, &port, &errstr) == -1) {
+			free(host);		/* its message is out already */
+			continue;
+		}
+		ts[n] = t;
+		hosts[n++] = host;
+	}
+	resolve_check((const char *const *)hosts, n, why);
+	for (i = 0; i < n; i++) {
+		if (why[i] != NULL)
+			conf_error(p, conf_key_line(ts[i], "address"),
+			    "[target %s] address: cannot resolve %s: %s",
+			    ts[i]->name, hosts[i], why[i]);
+		free(hosts[i]);
+	}
+	free(ts);
+	free(hosts);
+	free(why);
+}
+
 /* Parse a text into a fresh configuration; NULL and errs on failure. */
 struct conf *
 conf_load_buffer(const char *name, const char *text, size_t len,
     struct conf_errors *errs)
 {
+	return conf_load_text(name, text, len, errs, false);
+}
+
+static struct conf *
+conf_load_text(const char *name, const char *text, size_t len,
+    struct conf_errors *errs, bool resolve)
+{
 	struct conf_parse	 p = { .name = name, .buf = text, .len = len,
-				    .errs = errs };
+				    .errs = errs, .resolve = resolve };
 	struct target_conf	*t;
 
 	if ((p.conf = conf_new()) == NULL ||
@@ -594,6 +772,22 @@ conf_read_file(const char *path, char **text, size_t *len,
 struct conf *
 conf_load(const char *path, struct conf_errors *errs)
 {
+	return conf_load_path(path, errs, false);
+}
+
+/*
+ * Parse the file at path as `sockprobed -n` checks it: as conf_load(),
+ * and every target's host name looked up, for at most a few seconds.
+ */
+struct conf *
+conf_check(const char *path, struct conf_errors *errs)
+{
+	return conf_load_path(path, errs, true);
+}
+
+static struct conf *
+conf_load_path(const char *path, struct conf_errors *errs, bool resolve)
+{
 	struct conf_parse	 p = { .name = path, .errs = errs };
 	struct conf		*c;
 	const char		*errstr;
@@ -604,7 +798,7 @@ conf_load(const char *path, struct conf_errors *errs)
 		conf_error(&p, 0, "%s", errstr);
 		return NULL;
 	}
-	c = conf_load_buffer(path, text, len, errs);
+	c = conf_load_text(path, text, len, errs, resolve);
 	free(text);
 	return c;
 }

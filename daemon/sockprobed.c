@@ -202,7 +202,7 @@ check_config(const char *path)
 	struct conf		*c;
 	size_t			 i;
 
-	c = path != NULL ? conf_load(path, &errs) : conf_new();
+	c = path != NULL ? conf_check(path, &errs) : conf_new();
 	if (c == NULL) {
 		for (i = 0; i < errs.n; i++)
 			fprintf(stderr, "%s\n", errs.lines[i]);

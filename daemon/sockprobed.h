@@ -173,6 +173,8 @@ void		 conf_free(struct conf *);
  * On failure returns NULL and errs holds "FILE:LINE: ..." messages.
  */
 struct conf	*conf_load(const char *path, struct conf_errors *errs);
+/* conf_load(), and each target's host name looked up: `-n` only. */
+struct conf	*conf_check(const char *path, struct conf_errors *errs);
 /* Parse a text, named name in messages (fuzzing, add's key=value). */
 struct conf	*conf_load_buffer(const char *name, const char *text, size_t len,
 		    struct conf_errors *errs);
@@ -407,6 +409,15 @@ void	 fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	*xcalloc(size_t, size_t);
 char	*xstrdup(const char *);
+
+/* resolve.c */
+/*
+ * Look up each host (numeric ones pass) within a few seconds; why[i]
+ * NULL when hosts[i] resolves, else why not.  Blocks: `-n` only.
+ */
+void	 resolve_check(const char *const *hosts, size_t n, const char **why);
+/* A name under the reserved .invalid domain (RFC 6761): never resolves. */
+bool	 resolve_never(const char *host);
 
 /* sockprobed.c */
 uint64_t now_ms(void);			/* CLOCK_MONOTONIC */

@@ -351,6 +351,13 @@ target_resolve(struct target *t)
 		target_connect(t);
 		return;
 	}
+	if (resolve_never(host)) {
+		sp_verdict_set(&v, SP_TECH_CONNECT, SP_CAUSE_LOCAL, 0);
+		target_detail(&v, "resolve %s: the .invalid domain never "
+		    "resolves", t->conf->address);
+		target_done(t, &v);
+		return;
+	}
 	if (t->sd->dns == NULL) {
 		sp_verdict_set(&v, SP_TECH_CONNECT, SP_CAUSE_LOCAL, 0);
 		target_detail(&v, "resolve %s: no nameservers configured",

@@ -441,6 +441,61 @@ write_conf(const char *text)
 	assert_int_equal(fclose(f), 0);
 }
 
+/* The response to line is a success. */
+static void
+expect_ok_line(const char *line)
+{
+	json_t	*r = ask(&cred_root, line);
+
+	expect_ok(r);
+	json_decref(r);
+}
+
+/*
+ * add re-reads the running [defaults] as text with the new section: a
+ * payload whose escaped form is longer than inih's 200-byte line (found
+ * by fuzz/fuzz_config.c: -n printed lines it could not read back) must
+ * not break it, and a payload up to its limit must be accepted.
+ */
+static void
+test_add_long_payload(void **state)
+{
+	char		 text[512], *req;
+	size_t		 i, n;
+
+	(void)state;
+	/* 150 raw bytes, each printed as \xHH: a 600-character line. */
+	n = (size_t)snprintf(text, sizeof(text), "[defaults]\n"
+	    "probe_payload = ");
+	for (i = 0; i < 150; i++)
+		text[n++] = (char)(0x80 + i % 0x7f);
+	(void)snprintf(text + n, sizeof(text) - n, "\n");
+	write_conf(text);
+	sd.conf_path = conf_path;
+	expect_ok_line("{\"cmd\":\"reload\"}");
+	assert_int_equal(sd.conf->defaults.probe_payload.len, 150);
+
+	expect_ok_line("{\"cmd\":\"add\",\"name\":\"inherits\","
+	    "\"address\":\"127.0.0.1:1\"}");
+	assert_int_equal(target_find(&sd, "inherits")->conf->probe_payload.len,
+	    150);
+
+	/* PAYLOAD_MAX bytes as \\xHH escapes: 4096 characters of value. */
+	/* Each byte is 5 characters of JSON, a backslash escaped. */
+	assert_non_null(req = malloc(5 * PAYLOAD_MAX + 256));
+	n = (size_t)snprintf(req, 256, "{\"cmd\":\"add\",\"name\":\"long\","
+	    "\"address\":\"127.0.0.1:1\",\"settings\":{\"probe_payload\":\"");
+	for (i = 0; i < PAYLOAD_MAX; i++)
+		n += (size_t)snprintf(req + n, 6, "\\\\x%02x",
+		    (unsigned)(i % 256));
+	(void)snprintf(req + n, 4, "\"}}");
+	expect_ok_line(req);
+	free(req);
+	assert_int_equal(target_find(&sd, "long")->conf->probe_payload.len,
+	    PAYLOAD_MAX);
+	assert_int_equal(sd.ntargets, 2);
+}
+
 /* reload: a good file is taken, a bad one refused with FILE:LINE. */
 static void
 test_reload(void **state)
@@ -805,6 +860,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_add_status_remove, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_add_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_long_payload, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_show, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
