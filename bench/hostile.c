@@ -85,6 +85,7 @@ static void	quiet_close(struct quiet *);
 static int	cmp_ns(const void *, const void *);
 static size_t	window(const struct hresults *, int64_t, int64_t,
 		    double[3]);
+static void	slowest(const struct hresults *, int64_t);
 static bool	report(const struct hopts *, struct hresults *, FILE *);
 static void	cleanup(void);
 static void	log_tail(const char *);
@@ -438,6 +439,29 @@ window(const struct hresults *r, int64_t from, int64_t to, double ms[3])
 	return n;
 }
 
+/* With -v: the five slowest status answers, and when they came. */
+static void
+slowest(const struct hresults *r, int64_t t0)
+{
+	size_t	i, k, worst[5] = { 0 }, n = 0;
+
+	for (i = 0; i < r->nstatus; i++) {
+		for (k = 0; k < n && r->status_ns[worst[k]] >= r->status_ns[i];
+		    k++)
+			;
+		if (k == 5)
+			continue;
+		memmove(worst + k + 1, worst + k, (4 - k) * sizeof(*worst));
+		worst[k] = i;
+		if (n < 5)
+			n++;
+	}
+	for (k = 0; k < n; k++)
+		printf("     slow status: %.2f ms at %+.1f s\n",
+		    (double)r->status_ns[worst[k]] / H_NS_MS,
+		    (double)(r->status_at[worst[k]] - t0) / H_NS_S);
+}
+
 /*
  * The figures, as lines and into fp (markdown) when given; true when
  * every check passed.
@@ -500,6 +524,8 @@ report(const struct hopts *o, struct hresults *r, FILE *fp)
 	LINE(r->status_failed == 0 && nall > 0, "status over the whole run: "
 	    "%zu answered, %zu failed; p50 %.2f ms, p99 %.2f ms, max %.2f ms",
 	    nall, (size_t)r->status_failed, all[0], all[1], all[2]);
+	if (o->verbose)
+		slowest(r, r->attack_start - (int64_t)500 * H_NS_MS);
 	LINE(o->rss_growth_kb < 0 || growth <= o->rss_growth_kb,
 	    "daemon RSS: start %.1f MiB, peak %.1f MiB, end %.1f MiB%s",
 	    r->rss_start_kb / 1024.0, r->rss_peak_kb / 1024.0,
@@ -574,6 +600,8 @@ main(int argc, char *argv[])
 	bool		 pass;
 
 	options(argc, argv, &o);
+	/* One line at a time, also into a test's log. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	/* The flood and the quiet clients: more than the usual 1024 fds. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -635,8 +663,10 @@ main(int argc, char *argv[])
 	pass = report(&o, &r, out);
 	if (out != NULL)
 		fclose(out);
+	fflush(stdout);
 	if (!pass)
 		log_tail(log);
+	free(r.status_at);
 	free(r.status_ns);
 	return pass ? 0 : 1;
 }
