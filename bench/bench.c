@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "techniques",	required_argument,	NULL,	't' },
 	{ "wrap",	required_argument,	NULL,	'w' },
 	{ "raw",	required_argument,	NULL,	'r' },
+	{ "survey",	required_argument,	NULL,	's' },
 	{ "keep",	no_argument,		NULL,	'k' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
@@ -81,7 +82,8 @@ usage(FILE *fp, int status)
 	    "usage: sp-bench [-kqv] [-n N[,N...]] [-S SAMPLES] [-C SECONDS]\n"
 	    "                [--sockprobed PATH] [--sockprobectl PATH] "
 	    "[--epoll PATH]\n"
-	    "                [-o FILE] [-r FILE] [-t TECHNIQUES] [-w COMMAND]\n"
+	    "                [-o FILE] [-r FILE] [-s DURATION] [-t TECHNIQUES]\n"
+	    "                [-w COMMAND]\n"
 	    "\n"
 	    "  -q, --quick            1,000 connections, 100+100 closes, "
 	    "3 s of CPU\n"
@@ -104,6 +106,8 @@ usage(FILE *fp, int status)
 	    "(valgrind, perf)\n"
 	    "  -r, --raw FILE         every latency: held, program, kind, "
 	    "ns\n"
+	    "  -s, --survey DURATION  sockprobed's survey_interval "
+	    "(default 0, off)\n"
 	    "  -k, --keep             keep the temp dir (configs, logs)\n"
 	    "  -v, --verbose          progress on stderr\n");
 	exit(status);
@@ -416,12 +420,13 @@ report(FILE *fp, const struct round *rs, size_t nr,
 	}
 	fprintf(fp, "sp-bench %s, %s: Linux %s %s, %ld CPUs; %s held "
 	    "connections on loopback; %zu FIN + %zu RST closes per round; "
-	    "CPU over %d s; sockprobed's techniques: %s; 1-minute load "
-	    "average %s before, %s after.\n\n", opts.quick ? "--quick" :
-	    "(full)", when, u.release, u.machine,
+	    "CPU over %d s; sockprobed's techniques: %s, survey_interval "
+	    "%s; 1-minute load average %s before, %s after.\n\n",
+	    opts.quick ? "--quick" : "(full)", when, u.release, u.machine,
 	    sysconf(_SC_NPROCESSORS_ONLN), list, opts.samples, opts.samples,
 	    opts.cpu_seconds, opts.techniques != NULL ? opts.techniques :
-	    "its defaults", load_start, load_end);
+	    "its defaults", opts.survey != NULL ? opts.survey : "0",
+	    load_start, load_end);
 	fprintf(fp, "| figure | held | sockprobed | raw epoll baseline | "
 	    "target | result |\n|---|--:|--:|--:|---|---|\n");
 	for (i = 0; i < nr; i++)
@@ -462,7 +467,7 @@ main(int argc, char *argv[])
 	opts.samples = 500;
 	opts.cpu_seconds = 30;
 	opts.status_runs = 7;
-	while ((ch = getopt_long(argc, argv, "C:c:D:e:hkn:o:qr:S:t:vw:", longopts,
+	while ((ch = getopt_long(argc, argv, "C:c:D:e:hkn:o:qr:S:s:t:vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'q':
@@ -507,6 +512,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			raw = optarg;
+			break;
+		case 's':
+			opts.survey = optarg;
 			break;
 		case 'v':
 			util_verbose = true;

@@ -33,6 +33,7 @@ struct options {
 	const char	*out;		/* markdown results, NULL: none */
 	const char	*techniques;	/* [defaults] techniques, NULL: its own */
 	const char	*wrap;		/* a command to run sockprobed under */
+	const char	*survey;	/* survey_interval, NULL: 0 (off) */
 	size_t		 conns[4];	/* held connections per round */
 	size_t		 nconns;
 	size_t		 samples;	/* closes per kind (FIN, RST) */

@@ -51,7 +51,11 @@ static int	subject_time(const char *, int64_t *);
  * The configuration: settings that let each figure mean one thing.
  * poll_interval 1s is the CPU figure's premise; check_interval 0 keeps
  * fresh checks out of it; reconnect_min 10m keeps a closed target
- * closed for the rest of the round.
+ * closed for the rest of the round.  No metrics endpoint: its default
+ * port may be another daemon's on this host.  The host survey only
+ * with --survey: it walks every socket of the host, four times as many
+ * here as the daemon holds (the baseline, and all the peers), and its
+ * rounds would be charged to connection monitoring.
  */
 static void
 subject_conf(const struct options *opt, const char *path, struct peers *ps,
@@ -66,12 +70,14 @@ subject_conf(const struct options *opt, const char *path, struct peers *ps,
 	    "[daemon]\n"
 	    "event_backend = epoll\n"
 	    "log_level = info\n"
+	    "metrics_listen =\n"
+	    "survey_interval = %s\n"
 	    "\n"
 	    "[defaults]\n"
 	    "poll_interval = 1s\n"
 	    "check_interval = 0\n"
 	    "reconnect_min = 10m\n"
-	    "reconnect_max = 1h\n");
+	    "reconnect_max = 1h\n", opt->survey != NULL ? opt->survey : "0");
 	if (opt->techniques != NULL)
 		fprintf(fp, "techniques = %s\n", opt->techniques);
 	for (i = 0; ps != NULL && i < n; i++)
