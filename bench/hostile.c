@@ -18,6 +18,7 @@
 
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -68,6 +69,8 @@ static const struct option longopts[] = {
 static int		 peer_fd = -1;
 static atomic_bool	 peer_stop;
 static char		 tmpdir[] = "/tmp/sp-hostile.XXXXXX";
+static char		 tmpfiles[3][64];	/* conf, socket, log */
+static volatile sig_atomic_t made_tmpdir;
 
 static void	usage(FILE *, int) __attribute__((noreturn));
 static void	options(int, char **, struct hopts *);
@@ -88,6 +91,7 @@ static size_t	window(const struct hresults *, int64_t, int64_t,
 static void	slowest(const struct hresults *, int64_t);
 static bool	report(const struct hopts *, struct hresults *, FILE *);
 static void	cleanup(void);
+static void	terminate(int);
 static void	log_tail(const char *);
 
 /* CLOCK_MONOTONIC in ns. */
@@ -259,7 +263,10 @@ daemon_start(const struct hopts *o, const char *conf, const char *sock,
 		exit(2);
 	}
 	if (pid == 0) {
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+		/* Killed with us (a test's timeout), never left behind. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    getppid() == 1 ||
+		    (fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
 		    dup2(fd, STDERR_FILENO) == -1)
 			_exit(127);
 		execl(o->sockprobed, o->sockprobed, "-c", conf, "-s", sock,
@@ -549,18 +556,22 @@ report(const struct hopts *o, struct hresults *r, FILE *fp)
 static void
 cleanup(void)
 {
-	static const char *const files[] = { "sockprobe.conf",
-	    "control.sock", "sockprobed.log" };
-	char	path[sizeof(tmpdir) + 32];
 	size_t	i;
 
-	if (strcmp(tmpdir, "/tmp/sp-hostile.XXXXXX") == 0)
+	if (!made_tmpdir)
 		return;
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		(void)snprintf(path, sizeof(path), "%s/%s", tmpdir, files[i]);
-		(void)unlink(path);
-	}
+	/* unlink() and rmdir() only: it may run from a signal handler. */
+	for (i = 0; i < sizeof(tmpfiles) / sizeof(tmpfiles[0]); i++)
+		(void)unlink(tmpfiles[i]);
 	(void)rmdir(tmpdir);
+}
+
+/* SIGTERM, SIGINT (a test's timeout): clean up; the daemon follows us. */
+static void
+terminate(int sig)
+{
+	cleanup();
+	_exit(128 + sig);
 }
 
 /* The daemon's last words, when the run failed. */
@@ -612,10 +623,16 @@ main(int argc, char *argv[])
 		perror("sp-hostile: mkdtemp");
 		return 2;
 	}
-	atexit(cleanup);
 	(void)snprintf(conf, sizeof(conf), "%s/sockprobe.conf", tmpdir);
 	(void)snprintf(sock, sizeof(sock), "%s/control.sock", tmpdir);
 	(void)snprintf(log, sizeof(log), "%s/sockprobed.log", tmpdir);
+	memcpy(tmpfiles[0], conf, sizeof(tmpfiles[0]));
+	memcpy(tmpfiles[1], sock, sizeof(tmpfiles[1]));
+	memcpy(tmpfiles[2], log, sizeof(tmpfiles[2]));
+	made_tmpdir = 1;
+	atexit(cleanup);
+	signal(SIGTERM, terminate);
+	signal(SIGINT, terminate);
 	write_conf(&o, conf, peer_start(&peer));
 	pid = daemon_start(&o, conf, sock, log);
 	usleep(500000);			/* the targets' first round */
