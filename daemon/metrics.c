@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,13 @@
 #define METRICS_MAX_BODY	1024	/* a GET has none; POST gets 405 */
 #define METRICS_TIMEOUT_S	10	/* to read a request, write a reply */
 #define METRICS_BACKLOG		64
+
+/* mallinfo2() came with glibc 2.33. */
+#ifdef __GLIBC__
+#if __GLIBC_PREREQ(2, 33)
+#define METRICS_HEAP	1
+#endif
+#endif
 
 /* Every evhttp method, so that ours answers 405 rather than libevent. */
 #define METRICS_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | \
@@ -145,6 +153,9 @@ static void	 text_gauge(struct mtext *, const char *, const char *,
 static void	 text_daemon(struct mtext *, struct sockprobed *);
 static void	 text_process(struct mtext *, const struct sockprobed *);
 static uint64_t	 process_open_fds(void);
+#ifdef METRICS_HEAP
+static void	 mt_heap(struct mtext *);
+#endif
 
 static const struct conn_family conn_families[] = {
 	{ "sockprobe_up", "gauge",
@@ -1121,6 +1132,9 @@ text_process(struct mtext *mt, const struct sockprobed *sd)
 		mt_value(mt, rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX :
 		    (uint64_t)rl.rlim_cur);
 	}
+#ifdef METRICS_HEAP
+	mt_heap(mt);
+#endif
 	mt_family(mt, "process_start_time_seconds", "gauge",
 	    "Start time of the process since the Unix epoch in seconds.");
 	mt_begin(mt, "process_start_time_seconds");
@@ -1129,6 +1143,26 @@ text_process(struct mtext *mt, const struct sockprobed *sd)
 	    (uint64_t)sd->started.tv_nsec / 1000, 6);
 	mt_put(mt, "\n", 1);
 }
+
+#ifdef METRICS_HEAP
+/*
+ * What the allocator has handed out and not got back: a leak shows here
+ * as steady growth, while RSS also keeps what was freed after a burst
+ * (the allocator holds on to it), which is no leak.
+ */
+static void
+mt_heap(struct mtext *mt)
+{
+	struct mallinfo2	mi = mallinfo2();
+
+	mt_family(mt, "sockprobe_heap_inuse_bytes", "gauge",
+	    "Heap memory allocated and not freed, in bytes (mallinfo2 "
+	    "uordblks + hblkhd); RSS also counts freed memory the "
+	    "allocator keeps.");
+	mt_begin(mt, "sockprobe_heap_inuse_bytes");
+	mt_value(mt, (uint64_t)mi.uordblks + (uint64_t)mi.hblkhd);
+}
+#endif
 
 /* Entries of /proc/self/fd, less the one reading it. */
 static uint64_t

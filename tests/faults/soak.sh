@@ -5,10 +5,12 @@
 # The soak benchmark's short mode (bench/soak.c): 20 s of 100 clients a
 # second on a [listen], 20 targets cut by their peers, a reload every
 # 5 s.  sp-soak --check judges: the descriptors quiet afterwards are
-# those quiet before, memory at the end within noise of memory after the
-# warm-up (not judged in a sanitizer build, whose quarantine grows by
-# design), a down event for every client connection, every target's
-# events in sequence, and exit 0 on SIGTERM.  The figures go to the log.
+# those quiet before; the heap in use quiet afterwards and at the end
+# within noise of quiet before and after the warm-up, RSS within what a
+# burst can leave (memory is not judged in a sanitizer build, whose
+# allocator is not glibc's); a down event for every client connection,
+# every target's events in sequence, and exit 0 on SIGTERM.  The figures
+# go to the log.
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/common.sh"
