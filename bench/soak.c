@@ -50,7 +50,7 @@
 #define START_S		30		/* the daemon answers (valgrind) */
 #define QUIET_S		30		/* traffic ends, everything down */
 #define CUT_MS		300		/* a target's peer ends it after */
-#define RSS_NOISE_KIB	4096		/* a burst may leave a watcher's 4 MiB */
+#define RSS_NOISE_KIB	4096		/* a burst may leave a watcher's */
 #define HEAP_NOISE_KIB	256		/* high-water arrays: epoll, timers */
 #define MAX_TARGETS	1000
 #define RELOAD_S	5		/* between reloads */
