@@ -148,6 +148,7 @@ static const struct {
 	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
 };
 
+static bool	group_name_valid(const char *);
 static int	store_string(const struct conf_key *, void *, const char *,
 		    char *, size_t);
 static int	store_number(const struct conf_key *, void *, const char *,
@@ -271,6 +272,18 @@ conf_address_check(const char *s, const char **errstr)
 	return sp_hostport_split(s, host, sizeof(host), &port, errstr);
 }
 
+/* A group name as useradd(8) makes them (the only CONF_STRING). */
+static bool
+group_name_valid(const char *s)
+{
+	size_t	n;
+
+	if (*s == '-' || (n = strlen(s)) > 32)
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == n;
+}
+
 static int
 store_string(const struct conf_key *k, void *dst, const char *value,
     char *errbuf, size_t errlen)
@@ -293,6 +306,13 @@ store_string(const struct conf_key *k, void *dst, const char *value,
 	if (k->type == CONF_ADDRESS && *value != '\0' &&
 	    conf_address_check(value, &errstr) == -1) {
 		(void)snprintf(errbuf, errlen, "%s", errstr);
+		return -1;
+	}
+	/* Printed back as written: nothing inih would read otherwise. */
+	if (k->type == CONF_STRING && *value != '\0' &&
+	    !group_name_valid(value)) {
+		(void)snprintf(errbuf, errlen, "expected a group name (up to 32 "
+		    "letters, digits, '_', '.' and '-', not first)");
 		return -1;
 	}
 	if (k->type == CONF_PATH && (value[0] != '/' ||

@@ -52,15 +52,23 @@ hp_port(const char *s, uint16_t *port, const char **errstr)
 	return 0;
 }
 
-/* Characters no address or DNS name contains, which hint at a typo. */
+/*
+ * A character no host name or address has: names are ASCII letters,
+ * digits, '-', '.' and '_' (resolvers do no IDN), IPv6 adds ':' and '%'
+ * for a zone, '*' means any address.  Anything else is a typo, or text
+ * that would not survive being written back into a configuration file
+ * (';' and '#' start comments there).
+ */
 static bool
 hp_host_bad(const char *h, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if ((unsigned char)h[i] <= ' ' || h[i] == 0x7f ||
-		    h[i] == '[' || h[i] == ']')
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= 'A' && h[i] <= 'Z') ||
+		    (h[i] >= '0' && h[i] <= '9') ||
+		    strchr("-._:%*", h[i]) != NULL))
 			return true;
 	return false;
 }
@@ -96,8 +104,9 @@ sp_hostport_split(const char *s, char *host, size_t hostlen, uint16_t *port,
 	if ((n = (size_t)(hend - hstart)) == 0)
 		return hp_fail(errstr, "missing host", EINVAL);
 	if (hp_host_bad(hstart, n))
-		return hp_fail(errstr, "the host contains a space, a control "
-		    "character or a bracket", EINVAL);
+		return hp_fail(errstr, "the host may hold only letters, "
+		    "digits, '-', '.', '_', and ':' or '%' in brackets",
+		    EINVAL);
 	if (hp_port(colon + 1, port, errstr) == -1)
 		return -1;
 	if (n >= hostlen)

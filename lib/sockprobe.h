@@ -597,8 +597,10 @@ char	*sp_duration_format(uint64_t ms, char *buf, size_t len);
 
 /*
  * Split "host:port", "[v6addr]:port" or "name:port" into host and port.
- * The port must be 1..65535.  Returns 0, or -1 with EINVAL (malformed)
- * or ENAMETOOLONG (a buffer too small), and *errstr a static sentence.
+ * The host holds only ASCII letters, digits, '-', '.', '_', '*', and ':'
+ * or '%' (a zone) of an address in brackets; the port must be 1..65535.
+ * Returns 0, or -1 with EINVAL (malformed) or ENAMETOOLONG (a buffer too
+ * small), and *errstr a static sentence.
  */
 int	sp_hostport_split(const char *s, char *host, size_t hostlen,
 	    uint16_t *port, const char **errstr);

@@ -32,6 +32,8 @@ static const struct {
 	{ "db.example.com:5432",	"db.example.com",	5432 },
 	{ "localhost:1",		"localhost",		1 },
 	{ "a:08080",			"a",			8080 },
+	{ "*:7000",			"*",			7000 },
+	{ "_srv.Example-1.org:53",	"_srv.Example-1.org",	53 },
 };
 
 static const char *const bad[] = {
@@ -55,6 +57,15 @@ static const char *const bad[] = {
 	"host\t:80",
 	"a]b:80",
 	"",
+	/* Found by fuzz/fuzz_config.c: a host that is no name could not be
+	 * written back into a configuration file (';' starts a comment). */
+	";evil:80",
+	"a;b:80",
+	"a#b:80",
+	"a\\b:80",
+	"caf\xc3\xa9.example:80",
+	"a\"b:80",
+	"a/b:80",
 };
 
 static void
