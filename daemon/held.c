@@ -43,6 +43,7 @@ struct pollq {
 #define POLL_SLICE	128
 
 static void	held_options(struct target *);
+static uint64_t	held_keepalive_pace(struct target *);
 static void	held_io_update(struct target *);
 static void	held_io_cb(evutil_socket_t, short, void *);
 static void	held_read(struct target *);
@@ -111,10 +112,11 @@ held_options(struct target *t)
 	struct sp_keepalive		 ka;
 
 	if (target_tech_on(t, SP_TECH_KEEPALIVE)) {
-		ka.enabled = true;
 		ka.idle_s = (uint32_t)(c->keepalive_idle_ms / 1000);
 		ka.interval_s = (uint32_t)(c->keepalive_interval_ms / 1000);
 		ka.count = c->keepalive_count;
+		t->keepalive_at = held_keepalive_pace(t);
+		ka.enabled = t->keepalive_at == 0;
 		if (sp_set_keepalive(t->fd, &ka) == -1)
 			log_warn("target %s: keepalive", t->name);
 	}
@@ -130,6 +132,38 @@ held_options(struct target *t)
 	if (c->send_timeout_ms > 0 &&
 	    sp_set_send_timeout(t->fd, (uint32_t)c->send_timeout_ms) == -1)
 		log_warn("target %s: SO_SNDTIMEO", t->name);
+}
+
+
+/*
+ * When SO_KEEPALIVE may go on: now (0) while fewer than KA_PER_SLOT
+ * connections did in this KA_SLOT_MS slot, else at a random moment
+ * within keepalive_idle.  Keepalive timers keep the phase they start
+ * with, and the kernel groups timers ~10 s out into 256 ms buckets
+ * (HZ 250): 15,000 connections made at once probed together, overflowed
+ * loopback's 1,000-packet input backlog, and half died of their own
+ * lost probes.  Spread over the idle time, each bucket holds a few
+ * hundred.  Connections made one by one are never delayed.
+ */
+#define KA_SLOT_MS	250
+#define KA_PER_SLOT	200
+
+static uint64_t
+held_keepalive_pace(struct target *t)
+{
+	struct sockprobed	*sd = t->sd;
+	uint64_t		 now = now_ms();
+
+	if (sd->ka_slot != now / KA_SLOT_MS) {
+		sd->ka_slot = now / KA_SLOT_MS;
+		sd->ka_slot_n = 0;
+	}
+	if (sd->ka_slot_n < KA_PER_SLOT) {
+		sd->ka_slot_n++;
+		return 0;
+	}
+	return now + 1 + arc4random_uniform(
+	    (uint32_t)t->conf->keepalive_idle_ms);
 }
 
 /*
@@ -453,6 +487,14 @@ void
 held_timer(struct target *t, uint64_t now)
 {
 	uint64_t	iv = t->conf->probe_interval_ms;
+	int		on = 1;
+
+	if (t->keepalive_at != 0 && now >= t->keepalive_at) {
+		t->keepalive_at = 0;
+		if (setsockopt(t->fd, SOL_SOCKET, SO_KEEPALIVE, &on,
+		    sizeof(on)) == -1)
+			log_warn("target %s: SO_KEEPALIVE", t->name);
+	}
 
 	if (t->reply_deadline != 0 && now >= t->reply_deadline)
 		held_no_reply(t);

@@ -216,6 +216,8 @@ struct sockprobed {
 	struct event		*ev_watchdog;
 	uint64_t		 epipe_total;	/* EPIPEs seen (SIGPIPE ignored) */
 	struct pollq		*pollqs;	/* target.c: TCP_INFO queues */
+	uint64_t		 ka_slot;	/* held.c: keepalive pacing */
+	uint32_t		 ka_slot_n;
 	struct survey		*survey;	/* survey.c: the host survey */
 	uint64_t		 reloads, reload_failures;
 	struct timespec		 started;	/* CLOCK_REALTIME */
@@ -354,6 +356,7 @@ struct target {
 	uint64_t		 next_probe;
 	uint64_t		 reply_deadline;
 	uint64_t		 drain_deadline;
+	uint64_t		 keepalive_at;	/* SO_KEEPALIVE goes on */
 	uint64_t		 reconnect_at;
 	uint64_t		 next_check;
 	uint64_t		 next_poll;

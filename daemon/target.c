@@ -562,7 +562,7 @@ void
 target_timer_arm(struct target *t)
 {
 	struct timeval	tv;
-	uint64_t	d[5], next = 0, now, left;
+	uint64_t	d[6], next = 0, now, left;
 	size_t		i;
 
 	d[0] = t->phase == PHASE_WAITING ? t->reconnect_at : 0;
@@ -570,6 +570,7 @@ target_timer_arm(struct target *t)
 	d[2] = t->reply_deadline;
 	d[3] = t->drain_deadline;
 	d[4] = t->next_check;
+	d[5] = t->phase == PHASE_CONNECTED ? t->keepalive_at : 0;
 	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		if (d[i] != 0 && (next == 0 || d[i] < next))
 			next = d[i];
@@ -627,6 +628,7 @@ target_close(struct target *t)
 	held_poll_leave(t);
 	t->connect_deadline = t->next_probe = 0;
 	t->reply_deadline = t->drain_deadline = 0;
+	t->keepalive_at = 0;
 	t->zero_window_since = t->sendq_since = 0;
 	t->bytes_written = t->drain_need = 0;
 	t->stall_acked = 0;
