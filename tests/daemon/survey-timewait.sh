@@ -25,7 +25,7 @@ start_daemon
 start_sockets -n 5 close "127.0.0.1:$p4"
 start_sockets -n 3 close "[::1]:$p6"
 
-wait_for 5 survey_is time_wait.total 5 --state time-wait --port "$p4" ||
+wait_for 15 survey_is time_wait.total 5 --state time-wait --port "$p4" ||
     fail "no 5 TIME_WAIT toward $p4: $(cat "$OUT")"
 expect_json "time_wait.destinations.#" 1
 expect_json time_wait.destinations_total 1
@@ -37,7 +37,7 @@ expect_json filter.state.0 TIME_WAIT
 expect_json filter.port "$p4"
 expect_json survey.interval_ms 0
 
-wait_for 5 survey_is time_wait.total 3 --state time-wait --port "$p6" ||
+wait_for 15 survey_is time_wait.total 3 --state time-wait --port "$p6" ||
     fail "no 3 TIME_WAIT toward [::1]:$p6: $(cat "$OUT")"
 expect_json time_wait.destinations.0.peer "[::1]:$p6"
 expect_json time_wait.destinations.0.count 3
