@@ -50,6 +50,8 @@ static json_t	*client_request(int, char **);
 static void	 client_send(struct client *, const json_t *);
 static char	*client_line(struct client *, int);
 static void	 client_render(const char *, json_t *);
+static int	 client_status_fast(const char *);
+static json_t	*client_parse(struct client *, const char *, const char *);
 static int	 client_watch(struct client *, const struct ctl *);
 static const char *client_str(const json_t *, const char *);
 static json_t	*client_response(struct client *, const char *);
@@ -206,19 +208,60 @@ client_line(struct client *c, int timeout_ms)
 }
 
 /*
+ * status --json of many targets: print the answer as it came and take
+ * the exit status from its summary, parsing only what precedes
+ * "targets" (the daemon sends it compact, summary first).  -1 when the
+ * line is not of that shape: the caller parses it all.
+ */
+static int
+client_status_fast(const char *line)
+{
+	json_t		*head;
+	const char	*end;
+	char		*text;
+	json_int_t	 down;
+
+	if ((end = strstr(line, ",\"targets\":[")) == NULL ||
+	    asprintf(&text, "%.*s}", (int)(end - line), line) == -1)
+		return -1;
+	head = json_loads(text, 0, NULL);
+	free(text);
+	if (head == NULL || !json_is_true(json_object_get(head, "ok")) ||
+	    !json_is_integer(json_object_get(json_object_get(head, "summary"),
+	    "down"))) {
+		json_decref(head);
+		return -1;
+	}
+	down = json_integer_value(json_object_get(json_object_get(head,
+	    "summary"), "down"));
+	json_decref(head);
+	printf("%s\n", line);
+	return down > 0 ? EXIT_DOWN : EXIT_OK;
+}
+
+/*
  * The response to our request: parsed, and "ok" or exit 2 with the
  * daemon's error code and message.
  */
 static json_t *
 client_response(struct client *c, const char *verb)
 {
-	json_error_t	 jerr;
-	json_t		*resp, *e, *m;
-	char		*line, msg[1024];
-	size_t		 i;
+	char	*line;
 
 	if ((line = client_line(c, CLIENT_TIMEOUT_MS)) == NULL)
 		errx(EXIT_USAGE, "%s: closed without an answer", c->path);
+	return client_parse(c, verb, line);
+}
+
+/* A response line parsed; not "ok" exits 2 with the daemon's error. */
+static json_t *
+client_parse(struct client *c, const char *verb, const char *line)
+{
+	json_error_t	 jerr;
+	json_t		*resp, *e, *m;
+	char		 msg[1024];
+	size_t		 i;
+
 	if ((resp = json_loads(line, 0, &jerr)) == NULL)
 		errx(EXIT_USAGE, "%s: bad response: %s", c->path, jerr.text);
 	if (!json_is_true(json_object_get(resp, "ok"))) {
@@ -353,6 +396,7 @@ client_main(struct ctl *ctl, int argc, char **argv)
 {
 	struct client	 c = { .path = ctl->socket_path, .fd = -1 };
 	json_t		*req, *resp;
+	char		*line;
 	int		 status = EXIT_OK;
 
 	req = client_request(argc, argv);
@@ -365,7 +409,15 @@ client_main(struct ctl *ctl, int argc, char **argv)
 		status = client_watch(&c, ctl);
 		goto done;
 	}
-	resp = client_response(&c, argv[0]);
+	if (ctl->json && strcmp(argv[0], CTL_CMD_STATUS) == 0) {
+		if ((line = client_line(&c, CLIENT_TIMEOUT_MS)) == NULL)
+			errx(EXIT_USAGE, "%s: closed without an answer",
+			    c.path);
+		if ((status = client_status_fast(line)) != -1)
+			goto done;
+		resp = client_parse(&c, argv[0], line);
+	} else
+		resp = client_response(&c, argv[0]);
 	status = client_status(argv[0], resp);
 	if (ctl->json)
 		output_json(resp);

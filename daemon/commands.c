@@ -643,6 +643,7 @@ cmd_status(struct sockprobed *sd, const struct client_cred *cred,
 {
 	const struct target	*t;
 	json_t			*a, *o;
+	json_int_t		 n[HEALTH__MAX] = { 0 };
 
 	(void)cred;
 	(void)req;
@@ -654,8 +655,17 @@ cmd_status(struct sockprobed *sd, const struct client_cred *cred,
 			json_decref(a);
 			return NULL;
 		}
+		if (t->health.state < HEALTH__MAX)
+			n[t->health.state]++;
 	}
-	return json_pack("{s:b, s:o}", "ok", 1, "targets", a);
+	/*
+	 * The counts come first: a client that only needs them (the exit
+	 * status of status --json) reads them without parsing every target.
+	 */
+	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I}, s:o}", "ok", 1,
+	    "summary", "connecting", n[HEALTH_CONNECTING], "up", n[HEALTH_UP],
+	    "degraded", n[HEALTH_DEGRADED], "down", n[HEALTH_DOWN],
+	    "targets", a);
 }
 
 /* show {name}: one connection in full. */

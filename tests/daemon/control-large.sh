@@ -29,6 +29,10 @@ size=$(stat -c %s "$TEST_TMP/big")
 [ "$size" -gt $((4 * 1024 * 1024)) ] ||
     fail "the answer was only $size bytes: not a large-answer test"
 expect_eq "targets in the answer" "$n" "$("$JSONGET" "$TEST_TMP/big" 'targets.#')"
+# The counts come first, so status --json needs to parse only them.
+expect_eq "summary.down" "$n" "$("$JSONGET" "$TEST_TMP/big" summary.down)"
+head -c 200 "$TEST_TMP/big" | grep -q '^{"ok":true,"summary":{' ||
+    fail "the summary does not lead the answer: $(head -c 200 "$TEST_TMP/big")"
 
 # Two large answers asked at once on one connection, and a small one
 # from someone else, all come back.

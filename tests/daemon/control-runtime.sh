@@ -64,6 +64,8 @@ expect_rc "remove" 0
 ctl -s "$SOCK" --json status
 expect_rc "status after remove" 0
 expect_json 'targets.#' 1
+expect_json summary.up 1
+expect_json summary.down 0
 expect_json targets.0.name first
 ctl -s "$SOCK" show second
 expect_rc "show of a removed target" 2
