@@ -50,6 +50,8 @@ struct conf_parse {
 	bool			 skip;		/* inside a bad section */
 	int			 daemon_lines[CONF_NKEYS];
 	struct conf_errors	*errs;
+	struct nameidx		 target_names;	/* duplicates, in O(1) */
+	struct nameidx		 listen_names;
 	size_t			 nerrors;
 	bool			 resolve;	/* -n: look names up */
 	bool			 stop;		/* read no further lines */
@@ -257,6 +259,7 @@ conf_open_section(struct conf_parse *p, const char *line)
 	char			 sec[256], whole[256], *end, *name;
 	struct target_conf	*t, *dup;
 	struct target_confs	*list;
+	struct nameidx		*idx;
 
 	(void)snprintf(sec, sizeof(sec), "%s", line + 1);
 	if ((end = strchr(sec, ']')) != NULL)
@@ -287,9 +290,11 @@ conf_open_section(struct conf_parse *p, const char *line)
 	if (strcmp(sec, "target") == 0) {
 		p->kind = SECTION_TARGET;
 		list = &p->conf->targets;
+		idx = &p->target_names;
 	} else if (strcmp(sec, "listen") == 0) {
 		p->kind = SECTION_LISTEN;
 		list = &p->conf->listens;
+		idx = &p->listen_names;
 	} else {
 		conf_error(p, p->lineno, "unknown section [%s] (expected "
 		    "daemon, defaults, target NAME or listen NAME)", whole);
@@ -300,14 +305,14 @@ conf_open_section(struct conf_parse *p, const char *line)
 		    "letters, digits, '_', '.' or '-'", whole, NAME_MAX_LEN);
 		return;
 	}
-	TAILQ_FOREACH(dup, list, entry) {
-		if (strcmp(dup->name, name) == 0) {
-			conf_error(p, p->lineno, "[%s %s]: duplicate section "
-			    "(first on line %d)", sec, name, dup->lineno);
-			return;
-		}
+	if ((dup = nameidx_find(idx, name)) != NULL) {
+		conf_error(p, p->lineno, "[%s %s]: duplicate section "
+		    "(first on line %d)", sec, name, dup->lineno);
+		return;
 	}
-	if ((t = conf_target_new(p->kind, name, p->lineno)) == NULL) {
+	if ((t = conf_target_new(p->kind, name, p->lineno)) == NULL ||
+	    nameidx_add(idx, t) == -1) {
+		conf_target_free(t);
 		conf_error(p, p->lineno, "out of memory");
 		return;
 	}
@@ -717,9 +722,13 @@ conf_load_text(const char *name, const char *text, size_t len,
 	}
 	(void)snprintf(p.conf->path, sizeof(p.conf->path), "%s", name);
 	if (conf_parse_text(&p) == -1) {
+		nameidx_free(&p.target_names);
+		nameidx_free(&p.listen_names);
 		conf_free(p.conf);
 		return NULL;
 	}
+	nameidx_free(&p.target_names);
+	nameidx_free(&p.listen_names);
 	/* Line numbers only matter while messages can still be made. */
 	TAILQ_FOREACH(t, &p.conf->targets, entry) {
 		free(t->key_lines);

@@ -322,11 +322,18 @@ apply_targets(struct sockprobed *sd, struct conf *nc)
 {
 	struct target		*t, *next;
 	struct target_conf	*tc;
+	struct nameidx		 idx = { 0 };
+	bool			 indexed = true;
 
+	/* By name in O(1): a reload of many targets stays linear. */
+	TAILQ_FOREACH(tc, &nc->targets, entry)
+		if (nameidx_add(&idx, tc) == -1)
+			indexed = false;
 	TAILQ_FOREACH_SAFE(t, &sd->targets, entry, next) {
 		if (t->kind != TARGET_OUTBOUND)
 			continue;
-		tc = conf_find_target(nc, t->name);
+		tc = indexed ? nameidx_find(&idx, t->name) :
+		    conf_find_target(nc, t->name);
 		if (tc != NULL && target_conf_same(sd->conf, t->conf, nc, tc)) {
 			TAILQ_REMOVE(&nc->targets, tc, entry);
 			conf_target_release(tc);
@@ -335,6 +342,7 @@ apply_targets(struct sockprobed *sd, struct conf *nc)
 		TAILQ_REMOVE(&sd->targets, t, entry);
 		target_free(t);
 	}
+	nameidx_free(&idx);
 	while ((tc = TAILQ_FIRST(&nc->targets)) != NULL) {
 		TAILQ_REMOVE(&nc->targets, tc, entry);
 		target_start(target_new(sd, tc));

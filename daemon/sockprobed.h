@@ -165,6 +165,16 @@ const char	*conf_log_level_name(int);
 void		 conf_print_section(const struct conf *,
 		    const struct target_conf *, FILE *, bool);
 
+/* nameidx.c */
+struct nameidx {
+	struct target_conf	**slots;
+	size_t			  cap;
+	size_t			  n;
+};
+struct target_conf *nameidx_find(const struct nameidx *, const char *);
+int		 nameidx_add(struct nameidx *, struct target_conf *);
+void		 nameidx_free(struct nameidx *);
+
 /* config.c */
 struct conf	*conf_new(void);
 void		 conf_free(struct conf *);
