@@ -68,6 +68,7 @@ struct control {
 };
 
 static int	 control_listen_fds(struct control *);
+static size_t	 control_watchers(const struct control *);
 static int	 control_bind(struct control *, const char *);
 static int	 control_stale(const char *);
 static void	 control_chgrp(const struct control *, const char *);
@@ -689,7 +690,24 @@ control_event_cb(struct bufferevent *bev, short what, void *arg)
 	control_drop(cl);
 }
 
-/* One request line: its response, and the client may become a watcher. */
+/* Clients that are watching now. */
+static size_t
+control_watchers(const struct control *c)
+{
+	const struct control_client	*cl;
+	size_t				 n = 0;
+
+	TAILQ_FOREACH(cl, &c->clients, entry)
+		if (cl->watching && !cl->dead)
+			n++;
+	return n;
+}
+
+/*
+ * One request line: its response, and the client may become a watcher,
+ * unless CTL_MAX_WATCHERS already are: watchers that never read must not
+ * take every slot from the clients that ask and go.
+ */
 static void
 control_request(struct control_client *cl, const char *line, size_t len)
 {
@@ -702,6 +720,14 @@ control_request(struct control_client *cl, const char *line, size_t len)
 	if (cl->dead) {
 		json_decref(resp);
 		return;
+	}
+	if (watch && !cl->watching &&
+	    control_watchers(cl->control) >= CTL_MAX_WATCHERS) {
+		json_decref(resp);
+		watch = false;
+		resp = json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error",
+		    "code", CTL_ERR_TOO_MANY, "message",
+		    "too many watchers at once; other requests are served");
 	}
 	if (resp == NULL) {
 		if (bufferevent_write(cl->bev, CONTROL_NOMEM,

@@ -21,6 +21,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <event2/dns.h>
+#include <event2/event.h>
+
 #include <systemd/sd-journal.h>
 
 #include "sockprobed.h"
@@ -29,6 +32,9 @@ static void	log_vwrite(int, const char *, va_list, int)
 		    __attribute__((format(printf, 2, 0)));
 
 static bool	log_journal_stream(void);
+static void	log_libevent(int, const char *);
+static void	log_write(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 
 static int	log_level = LOG_INFO;
 static bool	log_prefix;
@@ -52,6 +58,32 @@ log_journal_stream(void)
 	    (unsigned long long)st.st_ino == ino;
 }
 
+/*
+ * libevent's own messages (evdns's among them) at the matching level, so
+ * they carry the prefix and obey log_level like ours.
+ */
+static void
+log_libevent(int severity, const char *msg)
+{
+	int	pri;
+
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		pri = LOG_DEBUG;
+		break;
+	case EVENT_LOG_MSG:
+		pri = LOG_INFO;
+		break;
+	case EVENT_LOG_WARN:
+		pri = LOG_WARNING;
+		break;
+	default:
+		pri = LOG_ERR;
+		break;
+	}
+	log_write(pri, "libevent: %s", msg);
+}
+
 /* Decide the line format once, at start. */
 void
 log_init(int level)
@@ -59,6 +91,8 @@ log_init(int level)
 	log_level = level;
 	log_prefix = !isatty(STDERR_FILENO);
 	log_journal = log_journal_stream();
+	event_set_log_callback(log_libevent);
+	evdns_set_log_fn(log_libevent);
 }
 
 /* Change the level (a reload may). */
@@ -90,6 +124,17 @@ log_vwrite(int pri, const char *fmt, va_list ap, int err)
 		fprintf(stderr, "%s: %s\n", msg, strerror(err));
 	else
 		fprintf(stderr, "%s\n", msg);
+}
+
+/* One line at pri. */
+static void
+log_write(int pri, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(pri, fmt, ap, 0);
+	va_end(ap);
 }
 
 /*

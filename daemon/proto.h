@@ -56,6 +56,8 @@
 /* Limits the daemon enforces on each client. */
 #define CTL_MAX_LINE		65536		/* bytes per request line */
 #define CTL_MAX_CLIENTS		128		/* connected at once */
+#define CTL_MAX_WATCHERS	96		/* of them watching: the rest
+						 * stay free for requests */
 #define CTL_IDLE_MS		60000		/* silence before a drop */
 #define CTL_MAX_OUTPUT		(4 * 1024 * 1024)	/* unread bytes, then
 							 * a client is dropped */

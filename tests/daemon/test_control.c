@@ -484,6 +484,42 @@ test_watch_slow(void **state)
 	peer_free(fast);
 }
 
+/*
+ * Watchers that never read cannot take every slot: past CTL_MAX_WATCHERS
+ * a watch is refused with too_many_clients, the client stays connected
+ * and served, and a slot freed by a watcher is watchable again.
+ */
+static void
+test_watch_cap(void **state)
+{
+	struct peer	*w[CTL_MAX_WATCHERS], *extra;
+	json_t		*r;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < CTL_MAX_WATCHERS; i++) {
+		w[i] = peer_new();
+		peer_send(w[i], "{\"cmd\":\"watch\"}\n");
+		r = peer_recv(w[i]);
+		assert_true(json_is_true(json_object_get(r, "watching")));
+		json_decref(r);
+	}
+	extra = peer_new();
+	peer_send(extra, "{\"cmd\":\"watch\"}\n");
+	expect_code(peer_recv(extra), CTL_ERR_TOO_MANY);
+	expect_hello(extra);
+	assert_false(last_client()->watching);
+
+	peer_free(w[0]);
+	peer_send(extra, "{\"cmd\":\"watch\"}\n");
+	r = peer_recv(extra);
+	assert_true(json_is_true(json_object_get(r, "watching")));
+	json_decref(r);
+	for (i = 1; i < CTL_MAX_WATCHERS; i++)
+		peer_free(w[i]);
+	peer_free(extra);
+}
+
 /* A client that half-closes gets its answers, even a last unended line. */
 static void
 test_half_close(void **state)
@@ -752,6 +788,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_too_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_cap, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_watch_slow, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_half_close, setup,
