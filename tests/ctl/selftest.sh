@@ -36,21 +36,21 @@ _selftest_cleanup() {
 }
 cleanup_hook=_selftest_cleanup
 
+# Every selftest this test starts carries SPST_TAG in its environment,
+# as do the processes it forks (the kill peer), and nothing else does:
+# another test's sockprobectl running meanwhile is not ours.
+TAG=sockprobe-selftest-test.$$
+
 # leftovers PID: what a run with that pid left behind, one line each:
-# its veth, its route, or a process of a selftest (the kill peer is a
-# forked sockprobectl).  Only while no other selftest of ours runs.
+# its veth, its route, or a process of ours still alive.
 leftovers() {
 	local pid=$1 p
 	ip -o link show 2>/dev/null | grep -E ": spst$pid[hp][@:]" || true
 	ip -4 -o route show table all root 10.214.0.0/16 2>/dev/null |
 	    grep -w "spst${pid}h" || true
 	for p in /proc/[0-9]*; do
-		case $(readlink "$p/exe" 2>/dev/null) in
-		"$top_builddir"/ctl/*) ;;
-		*) continue ;;
-		esac
-		tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qw selftest &&
-		    echo "process ${p#/proc/}"
+		tr '\0' '\n' 2>/dev/null <"$p/environ" |
+		    grep -qx "SPST_TAG=$TAG" && echo "process ${p#/proc/}"
 	done
 }
 
@@ -65,7 +65,7 @@ expect_clean() {
 st_start() {
 	local out=$1 err=$2
 	shift 2
-	"$SOCKPROBECTL" selftest "$@" >"$out" 2>"$err" &
+	SPST_TAG=$TAG "$SOCKPROBECTL" selftest "$@" >"$out" 2>"$err" &
 	ST_PID=$!
 	ST_PIDS="$ST_PIDS $ST_PID"
 }
@@ -165,6 +165,8 @@ net_human=$(sed -nE 's/.*<-> (10\.214\.[0-9]+\.2) .*/\1/p' "$OUT")
 st_start "$TEST_TMP/int.out" "$TEST_TMP/int.err"
 pid=$ST_PID
 wait_for 5 ip link show "spst${pid}h" || fail "no veth spst${pid}h within 5 s"
+# What expect_clean looks for is there while a run lives.
+expect_match "a live run's processes" "process $pid" "$(leftovers "$pid")"
 sleep 1
 kill -INT "$pid"
 st_wait "$pid" 10
@@ -204,8 +206,8 @@ mkdir "$fake"
 	echo "printf '%s\\n' \"\$input\" | exec $(command -v nft) \"\$@\""
 } >"$fake/nft"
 chmod +x "$fake/nft"
-PATH=$fake:$PATH "$SOCKPROBECTL" selftest >"$TEST_TMP/cut.out" \
-    2>"$TEST_TMP/cut.err" &
+PATH=$fake:$PATH SPST_TAG=$TAG "$SOCKPROBECTL" selftest \
+    >"$TEST_TMP/cut.out" 2>"$TEST_TMP/cut.err" &
 pid=$!
 ST_PIDS="$ST_PIDS $pid"
 st_wait "$pid" 20
