@@ -130,7 +130,7 @@ void		 st_net_destroy(struct st_net *);
 extern const struct st_def st_defs[ST_NSCN];
 void		 st_scn_init(struct st_scn *, const struct st_def *);
 int		 st_scn_listen(struct selftest *, char *, size_t);
-void		 st_scn_predict(struct selftest *, struct st_scn *);
+int		 st_scn_predict(struct selftest *, struct st_scn *);
 void		 st_scn_free(struct st_scn *);
 
 #endif /* SELFTEST_H */

@@ -229,9 +229,10 @@ scn_blocking(struct st_scn *s)
 /*
  * What the prediction is for this socket, its options read back from
  * the kernel: one round trip from TCP_INFO, or the budget model's entry
- * for the failure mode, with the explain command that prints it.
+ * for the failure mode, with the explain command that prints it; -1
+ * when it cannot be made (s->error says why).
  */
-void
+int
 st_scn_predict(struct selftest *st, struct st_scn *s)
 {
 	struct sp_budget_opts	 o;
@@ -245,18 +246,18 @@ st_scn_predict(struct selftest *st, struct st_scn *s)
 	if (s->def->mode == SP_FAIL__MAX) {
 		if (sp_tcp_info_read(s->fd, &ti) == -1) {
 			scn_err(s, "TCP_INFO: %s", strerror(errno));
-			return;
+			return -1;
 		}
 		s->predicted_us = ti.rtt_us;
 		snprintf(s->how, sizeof(s->how), "one round trip (smoothed "
 		    "rtt %u us): the segment is seen as it arrives",
 		    ti.rtt_us);
-		return;
+		return 0;
 	}
 	if (sp_budget_opts_read(s->fd, &o) == -1 ||
 	    sp_budget_compute(&st->kernel, &o, &b) == -1) {
 		scn_err(s, "budget: %s", strerror(errno));
-		return;
+		return -1;
 	}
 	e = &b.entry[s->def->mode];
 	s->predicted_us = e->detect_ms < 0 ? -1 : e->detect_ms * 1000;
@@ -268,6 +269,7 @@ st_scn_predict(struct selftest *st, struct st_scn *s)
 		snprintf(rto, sizeof(rto), " --rto %ums", o.rto_ms);
 	snprintf(s->explain, sizeof(s->explain), "sockprobectl explain %s%s",
 	    s->def->explain, rto);
+	return 0;
 }
 
 /*
@@ -334,8 +336,7 @@ fin_setup(struct selftest *st, struct st_scn *s)
 {
 	if (scn_socket(s, false) == -1 || scn_connect(st, s, ST_LIVE) == -1)
 		return -1;
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /* The peer closes: its FIN arrives, recv would return 0. */
@@ -467,8 +468,7 @@ zw_setup(struct selftest *st, struct st_scn *s)
 		scn_err(s, "SO_SNDTIMEO: %s", strerror(errno));
 		return -1;
 	}
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /*
@@ -516,8 +516,7 @@ ka_setup(struct selftest *st, struct st_scn *s)
 		scn_err(s, "keepalive: %s", strerror(errno));
 		return -1;
 	}
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /* Silence on an idle connection, timed from the cut. */
@@ -537,8 +536,7 @@ ut_setup(struct selftest *st, struct st_scn *s)
 		scn_err(s, "TCP_USER_TIMEOUT: %s", strerror(errno));
 		return -1;
 	}
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /*
@@ -571,8 +569,7 @@ rcv_setup(struct selftest *st, struct st_scn *s)
 		scn_err(s, "SO_RCVTIMEO: %s", strerror(errno));
 		return -1;
 	}
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /* A request into the silence and a blocking recv for the reply. */
@@ -607,8 +604,7 @@ syn_setup(struct selftest *st, struct st_scn *s)
 		scn_err(s, "TCP_SYNCNT: %s", strerror(errno));
 		return -1;
 	}
-	st_scn_predict(st, s);
-	return s->error[0] != '\0' ? -1 : 0;
+	return st_scn_predict(st, s);
 }
 
 /*

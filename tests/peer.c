@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "sockprobe.h"
+#include "testlib.h"
 
 #define MAX_CONNS	1024
 
@@ -53,7 +54,6 @@ struct peer {
 	size_t		nconns;
 };
 
-static int64_t	now_ms(void);
 static int	peer_listen(const char *, int);
 static void	peer_accept(struct peer *);
 static void	peer_act(struct peer *, struct conn *);
@@ -61,15 +61,6 @@ static void	peer_io(struct peer *, struct conn *);
 static void	peer_drop(struct peer *, size_t);
 static void	peer_loop(struct peer *);
 static void	usage(void) __attribute__((noreturn));
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 usage(void)
@@ -142,7 +133,7 @@ peer_accept(struct peer *pr)
 	}
 	c = &pr->conns[pr->nconns++];
 	c->fd = fd;
-	c->act_at = now_ms() + pr->delay_ms;
+	c->act_at = tl_now_ms() + pr->delay_ms;
 	if (pr->delay_ms == 0)
 		peer_act(pr, c);
 }
@@ -221,7 +212,7 @@ peer_loop(struct peer *pr)
 			exit(1);
 		if (pfd[0].revents & POLLIN)
 			peer_accept(pr);
-		now = now_ms();
+		now = tl_now_ms();
 		for (i = 0; i < pr->nconns; i++) {
 			struct conn *c = &pr->conns[i];
 

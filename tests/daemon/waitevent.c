@@ -37,6 +37,8 @@
 
 #include <jansson.h>
 
+#include "../testlib.h"
+
 #define LINE_MAX_LEN	(256 * 1024)
 #define RETRY_MS	50
 
@@ -54,7 +56,6 @@ struct cond {
 };
 
 static void	usage(void) __attribute__((noreturn));
-static int64_t	now_ms(void);
 static int	watch_connect(const char *, int64_t);
 static int	read_line(int, struct linebuf *, int64_t, char **);
 static bool	matches(const char *, const struct cond *, size_t);
@@ -68,15 +69,6 @@ usage(void)
 	fprintf(stderr, "usage: sp-waitevent [-t MS] [-r READY] [-a ALL] "
 	    "SOCKET [KEY=VALUE|KEY~TEXT]...\n");
 	exit(2);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A number of milliseconds, 1 to 120000; anything else is usage. */
@@ -119,7 +111,7 @@ watch_connect(const char *path, int64_t deadline)
 		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
 			return fd;
 		(void)close(fd);
-		if (now_ms() + RETRY_MS > deadline)
+		if (tl_now_ms() + RETRY_MS > deadline)
 			return -1;
 		(void)usleep(RETRY_MS * 1000);
 	}
@@ -154,7 +146,7 @@ read_line(int fd, struct linebuf *lb, int64_t deadline, char **line)
 			fprintf(stderr, "sp-waitevent: line too long\n");
 			return -1;
 		}
-		if ((left = deadline - now_ms()) <= 0)
+		if ((left = deadline - tl_now_ms()) <= 0)
 			return 1;
 		if (poll(&pfd, 1, (int)left) == -1) {
 			if (errno == EINTR)
@@ -205,7 +197,7 @@ waitevent(const char *path, const struct cond *conds, size_t nconds,
 	static struct linebuf	 lb;	/* too big for the stack */
 	const char		*req = "{\"cmd\":\"watch\"}\n";
 	char			*line;
-	int64_t			 deadline = now_ms() + timeout_ms;
+	int64_t			 deadline = tl_now_ms() + timeout_ms;
 	int			 fd, rfd, rc;
 
 	if ((fd = watch_connect(path, deadline)) == -1) {

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../testlib.h"
+
 #define CONNECT_MS	5000		/* deadline of one connect */
 #define TICK_MS		10		/* pacing of new connections */
 
@@ -66,7 +68,6 @@ struct flap {
 static volatile sig_atomic_t	stop;
 
 static void	usage(void) __attribute__((noreturn));
-static int64_t	now_ms(void);
 static void	on_signal(int);
 static int	rnd(int);
 static void	flap_open(struct flap *, int64_t);
@@ -85,15 +86,6 @@ usage(void)
 	    "       sp-flap -r RATE -t SECONDS [-H MS] [-R PERCENT] "
 	    "ADDR:PORT\n");
 	exit(2);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -222,7 +214,7 @@ flap_poll(struct flap *f, int timeout)
 		perror("sp-flap: poll");
 		exit(1);
 	}
-	now = now_ms();
+	now = tl_now_ms();
 	for (i = 0; i < f->n; i++)
 		flap_event(f, &f->c[i], pfd[i].revents, now);
 	free(pfd);
@@ -263,7 +255,7 @@ flap_report(struct flap *f, bool force)
 static void
 flap_hold(struct flap *f)
 {
-	int64_t	now = now_ms();
+	int64_t	now = tl_now_ms();
 	long	i;
 
 	for (i = 0; i < f->hold_n; i++)
@@ -279,11 +271,11 @@ flap_hold(struct flap *f)
 static void
 flap_run(struct flap *f)
 {
-	int64_t	start = now_ms(), now, end;
+	int64_t	start = tl_now_ms(), now, end;
 	long	opened = 0, due;
 
 	end = start + (int64_t)f->seconds * 1000;
-	while (!stop && (now = now_ms()) < end) {
+	while (!stop && (now = tl_now_ms()) < end) {
 		due = (long)((now - start) * f->rate / 1000);
 		while (opened < due) {
 			flap_open(f, now);
@@ -292,8 +284,8 @@ flap_run(struct flap *f)
 		flap_poll(f, TICK_MS);
 	}
 	/* Let every connection run its course, bounded. */
-	end = now_ms() + CONNECT_MS + f->hold_ms + 1000;
-	while (f->n > 0 && now_ms() < end)
+	end = tl_now_ms() + CONNECT_MS + f->hold_ms + 1000;
+	while (f->n > 0 && tl_now_ms() < end)
 		flap_poll(f, TICK_MS);
 	printf("connected %llu fin %llu rst %llu failed %llu\n",
 	    (unsigned long long)f->connected, (unsigned long long)f->fin,
