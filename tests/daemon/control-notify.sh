@@ -32,7 +32,8 @@ wait_for 5 grep -q '^STATUS=' "$NLOG" || fail "no STATUS=: $(cat "$NLOG")"
 
 ctl -s "$SOCK" reload
 expect_rc "reload" 0
-wait_for 5 test "$(count 'READY=1')" = 2 || fail "no READY=1 after the reload"
+wait_for 10 test "$(count 'READY=1')" = 2 ||
+    fail "no READY=1 after the reload: $(cat "$NLOG")"
 expect_match "RELOADING" '^RELOADING=1 MONOTONIC_USEC=[0-9]+$' \
     "$(grep RELOADING "$NLOG")"
 # The order: READY, RELOADING, READY.
@@ -43,7 +44,7 @@ conf '[target db]
 address = nonsense'
 ctl -s "$SOCK" reload
 expect_rc "refused reload" 2
-wait_for 5 test "$(count 'READY=1')" = 3 ||
+wait_for 10 test "$(count 'READY=1')" = 3 ||
     fail "no READY=1 after the refused reload: $(cat "$NLOG")"
 expect_eq "RELOADING twice" 2 "$(count 'RELOADING=1')"
 
